@@ -1,0 +1,244 @@
+//! gpu-launch: run a program on the right GPU.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! argv -> cli::parse (pure) -> config::load -> detect::detect (sysfs, read once)
+//!      -> plan::choose + select::select (pure) -> plan::build (data) -> exec::exec
+//! ```
+//!
+//! `main.rs` only hands the process's argv and environment to [`main`]. All
+//! logic lives here so tests and benches call it in-process.
+#![deny(unsafe_code)]
+
+pub mod amd_apu;
+pub mod chromium;
+pub mod cli;
+pub mod config;
+pub mod details;
+pub mod detect;
+pub mod environ;
+pub mod error;
+pub mod exec;
+pub mod log;
+pub mod output;
+pub mod pci;
+pub mod plan;
+pub mod select;
+pub mod spec;
+pub mod sys;
+pub mod sysfs;
+
+use std::ffi::{CStr, OsStr};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+
+use cli::{Action, Cli};
+use environ::Environ;
+use error::{Error, ExitStatus, Result};
+use plan::{Plan, Session};
+use sysfs::Sysfs;
+
+/// The sysfs root unless `GPU_LAUNCH_SYSFS_ROOT` says otherwise.
+pub const SYSFS_ROOT: &str = "/sys";
+
+/// What a run looks at besides its arguments: the environment and the sysfs
+/// tree (the real one or a fixture machine's).
+#[derive(Debug)]
+pub struct Context<'e> {
+    pub env: &'e Environ<'e>,
+    pub sysfs: Sysfs,
+    /// True when `GPU_LAUNCH_SYSFS_ROOT` is set: then no `/dev` node is opened
+    /// or followed and NVML only loads from `GPU_LAUNCH_NVML_LIBRARY`, so real
+    /// hardware never mixes into a fake machine.
+    pub fixture: bool,
+}
+
+impl<'e> Context<'e> {
+    pub fn new(env: &'e Environ<'e>) -> Self {
+        match env.get_nonempty("GPU_LAUNCH_SYSFS_ROOT") {
+            Some(root) => Context {
+                env,
+                sysfs: Sysfs::new(OsStr::from_bytes(root)),
+                fixture: true,
+            },
+            None => Context {
+                env,
+                sysfs: Sysfs::new(SYSFS_ROOT),
+                fixture: false,
+            },
+        }
+    }
+
+    /// Reads the machine (sysfs only).
+    pub fn detect(&self) -> detect::Machine {
+        let compositor = detect::COMPOSITOR_VARS.map(|v| self.env.get_nonempty(v));
+        detect::detect(
+            &self.sysfs,
+            &detect::Hints {
+                compositor,
+                follow_dev_links: !self.fixture,
+            },
+        )
+    }
+}
+
+/// Runs gpu-launch with the process's arguments (`args[0]` is its own name)
+/// and environment. Returns the exit status; a successful launch does not
+/// return at all.
+pub fn main(args: &[&CStr], env: &Environ<'_>) -> i32 {
+    match run(args, env) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            report(&e);
+            e.status().into()
+        }
+    }
+}
+
+/// Prints an error as the one line the contract promises.
+pub fn report(e: &Error) {
+    let mut line = format!("gpu-launch: {e}");
+    line.retain(|c| c != '\n');
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
+    refuse_privileged()?;
+    let cli = cli::parse(args)?;
+    let action = cli.action()?;
+    match action {
+        Action::Help => print(&cli::help_text()),
+        Action::Version => print(&cli::version_text()),
+        Action::Launch | Action::DryRun | Action::PrintEnv | Action::List => {
+            log::init(cli.verbose, env.get_nonempty("GPU_LAUNCH_LOG"));
+            let ctx = Context::new(env);
+            if action == Action::List {
+                return list(&ctx, &cli);
+            }
+            launch(&ctx, &cli, action)
+        }
+        Action::Doctor
+        | Action::Status
+        | Action::Mode
+        | Action::Next
+        | Action::InstallDesktop
+        | Action::UninstallDesktop
+        | Action::Completions
+        | Action::Man => Err(Error::Other(format!(
+            "{action:?} is not available in this build"
+        ))),
+    }
+}
+
+/// Refuses to run setuid or setgid: an exec wrapper that sets the environment
+/// with raised privileges would be a root shell for anyone.
+fn refuse_privileged() -> Result<()> {
+    use nix::unistd::{getegid, geteuid, getgid, getuid};
+    if getuid() != geteuid() {
+        return Err(Error::Privileged(format!(
+            "real uid {} but effective uid {}",
+            getuid(),
+            geteuid()
+        )));
+    }
+    if getgid() != getegid() {
+        return Err(Error::Privileged(format!(
+            "real gid {} but effective gid {}",
+            getgid(),
+            getegid()
+        )));
+    }
+    Ok(())
+}
+
+fn print(text: &str) -> Result<ExitStatus> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?;
+    Ok(ExitStatus::Success)
+}
+
+fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
+    let machine = ctx.detect();
+    let details = Vec::new();
+    if cli.json {
+        print(&output::list_json(&machine, &details))
+    } else {
+        print(&output::list_text(&machine, &details))
+    }
+}
+
+/// The names `[apps.NAME]` is looked up by: for `flatpak run ... APP-ID`, the
+/// APP-ID first; then PROGRAM's basename.
+pub fn app_names<'a>(program: &'a [&'a CStr]) -> Vec<&'a str> {
+    let Some(first) = program.first() else {
+        return Vec::new();
+    };
+    let bytes = first.to_bytes();
+    let base = bytes.rsplit(|b| *b == b'/').next().unwrap_or(bytes);
+    let mut names = Vec::with_capacity(2);
+    if base == b"flatpak" {
+        let argv: Vec<&[u8]> = program.iter().map(|a| a.to_bytes()).collect();
+        if let Some(i) = chromium::flatpak_app_index(&argv) {
+            let id = argv[i].split(|b| *b == b'/').next().unwrap_or(argv[i]);
+            if let Ok(id) = std::str::from_utf8(id) {
+                names.push(id);
+            }
+        }
+    }
+    if let Ok(base) = std::str::from_utf8(base) {
+        names.push(base);
+    }
+    names
+}
+
+/// Builds the plan for a launch, `--dry-run` or `--print-env` (everything but
+/// resolving PROGRAM).
+pub fn make_plan<'a>(
+    ctx: &Context<'_>,
+    cli: &Cli<'a>,
+    session: &Session,
+) -> Result<(detect::Machine, Plan<'a>)> {
+    let config = config::load(&config::Search::new(cli.config, ctx.env))?;
+    let apps = app_names(cli.program);
+    let choice = plan::choose(
+        cli.gpu,
+        ctx.env.get_nonempty("GPU_LAUNCH_GPU"),
+        session,
+        &config,
+        &apps,
+    )?;
+    let machine = ctx.detect();
+    let ids = Vec::new();
+    let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
+    let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    Ok((machine, plan))
+}
+
+fn launch(ctx: &Context<'_>, cli: &Cli<'_>, action: Action) -> Result<ExitStatus> {
+    let session = Session::default();
+    let (machine, mut plan) = make_plan(ctx, cli, &session)?;
+    if action == Action::PrintEnv {
+        if cli.json {
+            return print(&output::print_env_json(&machine, &plan, &[]));
+        }
+        for n in &plan.notes {
+            report(&Error::Other(format!("note: {n}")));
+        }
+        return print(&output::print_env_sh(&plan));
+    }
+    let program = OsStr::from_bytes(cli.program[0].to_bytes());
+    plan.program = Some(exec::resolve(program, ctx.env.get("PATH"))?);
+    if action == Action::DryRun {
+        return if cli.json {
+            print(&output::dry_run_json(&machine, &plan, &[]))
+        } else {
+            print(&output::dry_run_text(&machine, &plan))
+        };
+    }
+    log::warn(&plan.notes);
+    Err(exec::exec(&plan, ctx.env))
+}

@@ -1,0 +1,83 @@
+//! Logging: quiet by default, and at no cost when there is nothing to say.
+//!
+//! - `-v` or `GPU_LAUNCH_LOG=<filter>` installs a stderr subscriber up front,
+//!   so the `tracing::debug!` lines of detection and selection show.
+//! - Warnings (a fallback, a note of the plan) always reach the user: on
+//!   stderr, and, when stderr is not a terminal (a Hyprland keybind sends it
+//!   to /dev/null, a desktop file to nowhere anyone reads), also in the
+//!   systemd journal. Nothing is set up for this unless there is a warning.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Installs the stderr subscriber when logging is asked for. `filter` is the
+/// value of `GPU_LAUNCH_LOG`.
+pub fn init(verbose: bool, filter: Option<&[u8]>) {
+    if !verbose && filter.is_none() {
+        return;
+    }
+    let text = filter.and_then(|f| std::str::from_utf8(f).ok());
+    let (targets, bad) = match text.map(str::parse::<Targets>) {
+        Some(Ok(t)) if !verbose => (t, None),
+        Some(Err(_)) => (debug(), text),
+        _ => (debug(), None),
+    };
+    let subscriber = tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .without_time()
+            .with_filter(targets),
+    );
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        VERBOSE.store(true, Ordering::Relaxed);
+    }
+    if let Some(bad) = bad {
+        tracing::warn!("GPU_LAUNCH_LOG={bad:?} is not a tracing filter; using debug");
+    }
+}
+
+fn debug() -> Targets {
+    Targets::new().with_default(tracing::Level::DEBUG)
+}
+
+/// Sends warnings where the user will see them (see the module comment).
+pub fn warn(notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    if VERBOSE.load(Ordering::Relaxed) {
+        for n in notes {
+            tracing::warn!("{n}");
+        }
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    for n in notes {
+        let _ = writeln!(stderr, "gpu-launch: warning: {n}");
+    }
+    drop(stderr);
+    if !std::io::stderr().is_terminal() {
+        to_journal(notes);
+    }
+}
+
+/// Writes warnings to the systemd journal; silent when there is none.
+fn to_journal(notes: &[String]) {
+    let Ok(layer) = tracing_journald::layer() else {
+        return;
+    };
+    let subscriber =
+        tracing_subscriber::registry().with(layer.with_syslog_identifier("gpu-launch".into()));
+    tracing::subscriber::with_default(subscriber, || {
+        for n in notes {
+            tracing::warn!("{n}");
+        }
+    });
+}

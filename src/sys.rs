@@ -1,0 +1,54 @@
+//! The few places gpu-launch needs `unsafe`: reading the argument and
+//! environment blocks the kernel handed the process, without copying them.
+//!
+//! Everything else in the crate is `#![deny(unsafe_code)]`.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, c_char, c_int};
+
+unsafe extern "C" {
+    /// The process environment (POSIX `environ`).
+    static environ: *const *const c_char;
+}
+
+/// The process's arguments from `main`'s `argc`/`argv`.
+///
+/// # Safety
+/// `argv` must point to `argc` valid NUL-terminated strings that live for the
+/// whole process, as the C runtime's `main` arguments do.
+pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<&'static CStr> {
+    let n = usize::try_from(argc).unwrap_or(0);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        // SAFETY: the caller guarantees argv[0..argc] are valid C strings with
+        // static lifetime; a null entry ends the walk early.
+        let p = unsafe { *argv.add(i) };
+        if p.is_null() {
+            break;
+        }
+        // SAFETY: p is a valid NUL-terminated string (above).
+        out.push(unsafe { CStr::from_ptr(p) });
+    }
+    out
+}
+
+/// The process's environment block, entry by entry, borrowed.
+///
+/// gpu-launch never calls `setenv`/`putenv`, so the block and its strings stay
+/// valid and unchanged for the life of the process.
+pub fn environ_entries() -> Vec<&'static CStr> {
+    let mut out = Vec::with_capacity(64);
+    // SAFETY: `environ` is a null-terminated array of NUL-terminated strings
+    // maintained by libc; nothing in this process modifies it (above).
+    unsafe {
+        let mut p = environ;
+        if p.is_null() {
+            return out;
+        }
+        while !(*p).is_null() {
+            out.push(CStr::from_ptr(*p));
+            p = p.add(1);
+        }
+    }
+    out
+}
