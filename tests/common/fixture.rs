@@ -392,7 +392,7 @@ impl Builder {
                     );
                     self.link(&format!("{child}/subsystem"), "bus/virtio");
                     self.mkdir(&format!("bus/virtio/drivers/{child_driver}"));
-                    self.link(&format!("bus/virtio/devices/virtio0"), &child);
+                    self.link("bus/virtio/devices/virtio0", &child);
                     self.drm_nodes(&child, card, render, &d.connectors);
                 }
                 None => self.drm_nodes(&path, card, render, &d.connectors),
@@ -765,8 +765,11 @@ pub fn intel_arc_desktop() -> Fixture {
     b.build()
 }
 
+/// A named shape.
+pub type Shape = (&'static str, fn() -> Fixture);
+
 /// Every named shape, for table-driven tests and benches.
-pub fn all() -> Vec<(&'static str, fn() -> Fixture)> {
+pub fn all() -> Vec<Shape> {
     vec![
         (
             "intel_nvidia_laptop",
