@@ -97,3 +97,103 @@ impl Env {
         self.home.path().to_path_buf()
     }
 }
+
+/// The compiled probe program (tests/probe/probe.c), built once per test
+/// binary with the system C compiler.
+pub fn probe_binary() -> &'static Path {
+    use std::sync::OnceLock;
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("gpu-launch-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("probe dir");
+        let out = dir.join("probe");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/probe.c");
+        let status = Command::new("cc")
+            .args(["-O1", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .expect("the tests need a C compiler (cc) to build the probe: install gcc");
+        assert!(status.success(), "cc failed to build {}", src.display());
+        out
+    })
+}
+
+/// Copies the probe into `dir` under `name` (a program called `chromium`,
+/// `list`, `--weird`, ...).
+pub fn probe_as(dir: &Path, name: &str) -> PathBuf {
+    let to = dir.join(name);
+    std::fs::copy(probe_binary(), &to).expect("copy probe");
+    to
+}
+
+/// What the probe recorded.
+#[derive(Debug, Default)]
+pub struct Probe {
+    pub pid: u32,
+    pub ppid: u32,
+    pub args: Vec<Vec<u8>>,
+    pub env: Vec<Vec<u8>>,
+    pub cwd: Vec<u8>,
+    pub blocked: Vec<i32>,
+    pub ignored: Vec<i32>,
+    pub fds: Vec<i32>,
+}
+
+impl Probe {
+    pub fn read(path: &Path) -> Probe {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("probe did not run ({}): {e}", path.display()));
+        let unhex = |h: &str| -> Vec<u8> {
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let mut p = Probe::default();
+        for line in text.lines() {
+            let (k, v) = line.split_once(' ').unwrap_or((line, ""));
+            match k {
+                "pid" => p.pid = v.parse().unwrap(),
+                "ppid" => p.ppid = v.parse().unwrap(),
+                "arg" => p.args.push(unhex(v)),
+                "env" => p.env.push(unhex(v)),
+                "cwd" => p.cwd = unhex(v),
+                "blocked" => p.blocked.push(v.parse().unwrap()),
+                "ignored" => p.ignored.push(v.parse().unwrap()),
+                "fd" => p.fds.push(v.parse().unwrap()),
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The value of `key` in the probe's environment.
+    pub fn var(&self, key: &str) -> Option<String> {
+        let prefix = format!("{key}=");
+        self.env.iter().find_map(|e| {
+            e.strip_prefix(prefix.as_bytes())
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        })
+    }
+
+    pub fn args_lossy(&self) -> Vec<String> {
+        self.args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+}
+
+/// Fails with the package to install when a tool the test needs is missing.
+pub fn require_tool(tool: &str, package: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "this test needs `{tool}`: install the Debian package `{package}`"
+    );
+}
