@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::amd_apu;
@@ -97,7 +98,7 @@ impl Gpu {
 
     /// True when `name` (`renderD129`, `card1`) is one of this GPU's nodes.
     pub fn has_node(&self, name: &[u8]) -> bool {
-        match sysfs::drm_node(OsStr::new(std::str::from_utf8(name).unwrap_or(""))) {
+        match sysfs::drm_node(OsStr::from_bytes(name)) {
             Some((NodeKind::Render, n)) => self.render == Some(n),
             Some((NodeKind::Card, n)) => self.card == Some(n),
             None => false,
@@ -218,17 +219,18 @@ struct Nodes {
 
 fn scan(sys: &Sysfs) -> Vec<Gpu> {
     let class = sys.path("class/drm");
-    // Device directory -> its nodes. BTreeMap: deterministic, deduplicating.
-    let mut devices: BTreeMap<PathBuf, Nodes> = BTreeMap::new();
+    // Device directory -> its nodes. BTreeMap: deterministic, deduplicating;
+    // keyed by bytes (a `PathBuf` key would parse components per compare).
+    let mut devices: BTreeMap<std::ffi::OsString, Nodes> = BTreeMap::new();
     for name in sys.list(&class) {
         let Some((kind, n)) = sysfs::drm_node(&name) else {
             continue;
         };
-        let Some(device) = node_device(sys, &class.join(&name)) else {
+        let Some(device) = node_device(sys, &sysfs::join(&class, name.as_bytes())) else {
             tracing::debug!(node = ?name, "DRM node without a device; skipped");
             continue;
         };
-        let nodes = devices.entry(device).or_default();
+        let nodes = devices.entry(device.into_os_string()).or_default();
         let slot = match kind {
             NodeKind::Card => &mut nodes.card,
             NodeKind::Render => &mut nodes.render,
@@ -244,13 +246,13 @@ fn scan(sys: &Sysfs) -> Vec<Gpu> {
             continue;
         }
         if let Some(device) = sys.link(&nvidia, name) {
-            devices.entry(device).or_default();
+            devices.entry(device.into_os_string()).or_default();
         }
     }
 
     let mut gpus = Vec::with_capacity(devices.len());
     for (path, nodes) in devices {
-        if let Some(gpu) = read_gpu(sys, path, nodes) {
+        if let Some(gpu) = read_gpu(sys, PathBuf::from(path), nodes) {
             gpus.push(gpu);
         }
     }
@@ -258,16 +260,21 @@ fn scan(sys: &Sysfs) -> Vec<Gpu> {
 }
 
 /// The device directory that owns a DRM node entry of `class/drm`.
+///
+/// The kernel puts a class device at `<parent>/drm/<node>` and links
+/// `class/drm/<node>` there, so the owner is the link target's grandparent:
+/// one `readlink`. A tree laid out otherwise (no link, no `drm` directory)
+/// is asked through the node's `device` link.
 fn node_device(sys: &Sysfs, entry: &Path) -> Option<PathBuf> {
     let real = sys.real(entry)?;
-    if let Some(dev) = sys.link(&real, "device") {
-        return Some(dev);
+    if real.as_os_str().as_bytes() != entry.as_os_str().as_bytes() {
+        if let Some(drm) = sysfs::parent(&real) {
+            if sysfs::name(drm) == b"drm" {
+                return sysfs::parent(drm).map(Path::to_path_buf);
+            }
+        }
     }
-    // No `device` link: the kernel puts class devices at `<parent>/drm/<node>`.
-    let drm = real.parent()?;
-    (drm.file_name()? == "drm")
-        .then(|| drm.parent().map(Path::to_path_buf))
-        .flatten()
+    sys.link(&real, "device")
 }
 
 fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes) -> Option<Gpu> {
@@ -285,7 +292,7 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes) -> Option<Gpu> {
     let pci_path = pci_function(&path);
     let pci_uevent;
     let (pci_dir, pci_ev) = match &pci_path {
-        Some(p) if *p == path => (Some(p.as_path()), uevent.as_str()),
+        Some(p) if p.as_os_str() == path.as_os_str() => (Some(p.as_path()), uevent.as_str()),
         Some(p) => {
             pci_uevent = sys.attr(p, "uevent").unwrap_or_default();
             (Some(p.as_path()), pci_uevent.as_str())
@@ -300,7 +307,7 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes) -> Option<Gpu> {
     if let Some(dir) = pci_dir {
         pci = sysfs::uevent_value(pci_ev, "PCI_SLOT_NAME")
             .and_then(PciAddr::parse_sysfs)
-            .or_else(|| PciAddr::parse_sysfs(dir.file_name()?.to_str()?));
+            .or_else(|| PciAddr::parse_sysfs(std::str::from_utf8(sysfs::name(dir)).ok()?));
         ids = sysfs::uevent_value(pci_ev, "PCI_ID")
             .and_then(pci::parse_id_pair)
             .or_else(|| {
@@ -311,8 +318,7 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes) -> Option<Gpu> {
         boot_vga = sys.attr(dir, "boot_vga").as_deref() == Some("1");
         removable = sys.attr(dir, "removable").as_deref() == Some("removable");
     }
-    let power_dir = pci_dir.unwrap_or(&path);
-    let power = sys.attr(&power_dir.join("power"), "runtime_status");
+    let power = sys.attr(pci_dir.unwrap_or(&path), "power/runtime_status");
     let platform_tag = if pci.is_none() {
         sysfs::uevent_value(&uevent, "OF_FULLNAME").and_then(platform_tag)
     } else {
@@ -343,13 +349,16 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes) -> Option<Gpu> {
 /// The PCI function a device is or hangs off: the nearest directory on its
 /// path whose name is a PCI address (`.../0000:00:01.0/virtio0` -> `0000:00:01.0`).
 fn pci_function(path: &Path) -> Option<PathBuf> {
-    path.ancestors()
-        .find(|p| {
-            p.file_name()
-                .and_then(OsStr::to_str)
-                .is_some_and(|n| n.contains(':') && PciAddr::parse_sysfs(n).is_some())
-        })
-        .map(Path::to_path_buf)
+    let mut p = path;
+    loop {
+        let name = sysfs::name(p);
+        if name.contains(&b':')
+            && std::str::from_utf8(name).is_ok_and(|n| PciAddr::parse_sysfs(n).is_some())
+        {
+            return Some(p.to_path_buf());
+        }
+        p = sysfs::parent(p)?;
+    }
 }
 
 /// Mesa's tag for a platform device from its device-tree full name
@@ -448,7 +457,6 @@ fn choose_default(gpus: &[Gpu], hints: &Hints<'_>) -> Option<(usize, DefaultReas
 /// The node name a compositor entry refers to: its file name, after following
 /// symlinks (`/dev/dri/igpu -> card1`) when allowed and the path exists.
 fn entry_node_name(entry: &[u8], follow: bool) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
     let path = Path::new(OsStr::from_bytes(entry));
     if follow {
         if let Ok(real) = std::fs::canonicalize(path) {

@@ -10,17 +10,21 @@
 //! `class/drm/renderD128 -> ../../devices/pci0000:00/0000:00:02.0/drm/renderD128`),
 //! which costs one `readlink` per hop, never loops, and never leaves the root.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
 /// Attributes longer than this are not GPU attributes: reading stops there, so a
 /// damaged or hostile file cannot make gpu-launch allocate without bound.
 const MAX_ATTR: usize = 4096;
 
 /// A sysfs tree rooted at `root`.
+///
+/// Paths are handled as bytes (joins and `..` resolution by hand): on the
+/// launch path, `std::path` component parsing cost more than everything else
+/// detection does (see README, "Performance").
 #[derive(Debug, Clone)]
 pub struct Sysfs {
     root: PathBuf,
@@ -35,7 +39,10 @@ impl Sysfs {
         } else {
             std::env::current_dir().unwrap_or_default().join(root)
         };
-        let root = normalize(&absolute).unwrap_or(absolute);
+        let root = match normalize(absolute.as_os_str().as_bytes()) {
+            Some(n) if !n.is_empty() => bytes_path(n),
+            _ => absolute,
+        };
         Sysfs { root }
     }
 
@@ -45,13 +52,13 @@ impl Sysfs {
 
     /// `root/rel`.
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
+        join(&self.root, rel.as_bytes())
     }
 
     /// An attribute's text with surrounding white space removed; `None` when it
     /// is absent, unreadable, empty or not UTF-8.
     pub fn attr(&self, dir: &Path, name: &str) -> Option<String> {
-        read_attr(&dir.join(name))
+        read_attr(&join(dir, name.as_bytes()))
     }
 
     /// Where the link `dir/name` points, resolved lexically, as a path that
@@ -59,15 +66,14 @@ impl Sysfs {
     /// root or cannot be read. A link written absolute as `/sys/...` (as some
     /// hand-made fixtures do) is taken relative to the root.
     pub fn link(&self, dir: &Path, name: &str) -> Option<PathBuf> {
-        let at = dir.join(name);
-        let target = fs::read_link(&at).ok()?;
+        let target = fs::read_link(join(dir, name.as_bytes())).ok()?;
         self.resolve(dir, &target)
     }
 
     /// The file name a link points to (`driver -> ../../bus/pci/drivers/i915`
     /// gives `i915`).
     pub fn link_name(&self, dir: &Path, name: &str) -> Option<String> {
-        let target = fs::read_link(dir.join(name)).ok()?;
+        let target = fs::read_link(join(dir, name.as_bytes())).ok()?;
         target.file_name()?.to_str().map(str::to_owned)
     }
 
@@ -81,7 +87,7 @@ impl Sysfs {
     }
 
     /// Names in a directory (unsorted); empty when it cannot be read.
-    pub fn list(&self, dir: &Path) -> Vec<std::ffi::OsString> {
+    pub fn list(&self, dir: &Path) -> Vec<OsString> {
         match fs::read_dir(dir) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
             Err(_) => Vec::new(),
@@ -89,49 +95,137 @@ impl Sysfs {
     }
 
     fn resolve(&self, base: &Path, target: &Path) -> Option<PathBuf> {
-        let joined = if target.is_absolute() {
-            match target.strip_prefix(&self.root) {
-                Ok(_) => target.to_path_buf(),
-                Err(_) => self.root.join(target.strip_prefix("/sys").ok()?),
-            }
-        } else {
-            base.join(target)
-        };
-        let normal = normalize(&joined)?;
-        normal.starts_with(&self.root).then_some(normal)
-    }
-}
-
-/// Reads a small text attribute (see [`Sysfs::attr`]).
-pub fn read_attr(path: &Path) -> Option<String> {
-    let file = fs::File::open(path).ok()?;
-    let mut buf = Vec::with_capacity(64);
-    file.take(MAX_ATTR as u64).read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8(buf).ok()?;
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        None
-    } else if trimmed.len() == text.len() {
-        Some(text)
-    } else {
-        Some(trimmed.to_owned())
-    }
-}
-
-/// Removes `.` and resolves `..` without touching the file system; `None` when
-/// `..` would climb above the start of the path.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::with_capacity(path.as_os_str().len());
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                if !out.pop() {
+        let target = target.as_os_str().as_bytes();
+        let root = self.root.as_os_str().as_bytes();
+        let joined = if target.first() == Some(&b'/') {
+            if within(target, root) {
+                target.to_vec()
+            } else {
+                let rest = target.strip_prefix(b"/sys")?;
+                if !rest.is_empty() && rest[0] != b'/' {
                     return None;
                 }
+                [root, rest].concat()
             }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
+        } else {
+            let base = base.as_os_str().as_bytes();
+            if let Some(fast) = climb(base, target) {
+                return within(&fast, root).then(|| bytes_path(fast));
+            }
+            let mut j = Vec::with_capacity(base.len() + 1 + target.len());
+            j.extend_from_slice(base);
+            j.push(b'/');
+            j.extend_from_slice(target);
+            j
+        };
+        let normal = normalize(&joined)?;
+        within(&normal, root).then(|| bytes_path(normal))
+    }
+}
+
+/// `dir/name` without `std::path`'s component parsing.
+pub fn join(dir: &Path, name: &[u8]) -> PathBuf {
+    let dir = dir.as_os_str().as_bytes();
+    let mut v = Vec::with_capacity(dir.len() + 1 + name.len());
+    v.extend_from_slice(dir);
+    if !dir.ends_with(b"/") {
+        v.push(b'/');
+    }
+    v.extend_from_slice(name);
+    bytes_path(v)
+}
+
+/// The directory part of `path` (bytes before the last `/`); `None` at the top.
+pub fn parent(path: &Path) -> Option<&Path> {
+    let b = path.as_os_str().as_bytes();
+    let cut = b.iter().rposition(|c| *c == b'/')?;
+    (cut > 0).then(|| Path::new(OsStr::from_bytes(&b[..cut])))
+}
+
+/// The last segment of `path`.
+pub fn name(path: &Path) -> &[u8] {
+    let b = path.as_os_str().as_bytes();
+    b.rsplit(|c| *c == b'/').next().unwrap_or(b)
+}
+
+fn bytes_path(v: Vec<u8>) -> PathBuf {
+    PathBuf::from(OsString::from_vec(v))
+}
+
+/// True when `path` is `root` or below it.
+fn within(path: &[u8], root: &[u8]) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest[0] == b'/' || root.ends_with(b"/"))
+}
+
+/// Reads a small text attribute (see [`Sysfs::attr`]). Usually one `read`
+/// into a small stack buffer: sysfs hands over a whole attribute in the first
+/// read, and GPU attributes (a PCI `uevent` is the longest) fit in 512 bytes.
+pub fn read_attr(path: &Path) -> Option<String> {
+    let mut file = fs::File::open(path).ok()?;
+    let mut buf = [0u8; 512];
+    let n = file.read(&mut buf).ok()?;
+    let text = if n < buf.len() {
+        std::str::from_utf8(&buf[..n]).ok()?.trim().to_owned()
+    } else {
+        let mut long = buf.to_vec();
+        file.take((MAX_ATTR - n) as u64)
+            .read_to_end(&mut long)
+            .ok()?;
+        String::from_utf8(long).ok()?.trim().to_owned()
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// The common shape of a kernel link, `../../devices/x/y` relative to `base`:
+/// drop one segment of `base` per leading `../`, then append the rest, when
+/// the rest is plain (no `.`/`..` segments, no `//`). `None` sends the caller
+/// to [`normalize`].
+fn climb(base: &[u8], target: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = target;
+    let mut end = base.len();
+    while let Some(r) = rest.strip_prefix(b"../") {
+        end = base[..end].iter().rposition(|c| *c == b'/')?;
+        rest = r;
+    }
+    let plain = !rest.is_empty()
+        && rest[0] != b'/'
+        && rest
+            .split(|c| *c == b'/')
+            .all(|seg| !matches!(seg, b"" | b"." | b".."));
+    if !plain || end == 0 || base.first() != Some(&b'/') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(end + 1 + rest.len());
+    out.extend_from_slice(&base[..end]);
+    out.push(b'/');
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// Removes `.` and empty segments and resolves `..`, on bytes, without
+/// touching the file system; `None` when `..` would climb above the start.
+/// Absolute paths stay absolute.
+fn normalize(path: &[u8]) -> Option<Vec<u8>> {
+    let absolute = path.first() == Some(&b'/');
+    let mut out: Vec<u8> = Vec::with_capacity(path.len());
+    for seg in path.split(|b| *b == b'/') {
+        match seg {
+            b"" | b"." => {}
+            b".." => {
+                let cut = out.iter().rposition(|b| *b == b'/')?;
+                out.truncate(cut);
+            }
+            _ => {
+                if absolute || !out.is_empty() {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(seg);
+            }
         }
+    }
+    if absolute && out.is_empty() {
+        out.push(b'/');
     }
     Some(out)
 }
@@ -177,14 +271,19 @@ mod tests {
 
     #[test]
     fn normalize_resolves_parent_dirs_lexically() {
-        let p = normalize(Path::new(
-            "/r/class/drm/../../devices/pci0000:00/0000:00:02.0/drm/renderD128",
-        ));
+        let p = normalize(b"/r/class/drm/../../devices/pci0000:00/0000:00:02.0/drm/renderD128");
         assert_eq!(
             p.unwrap(),
-            Path::new("/r/devices/pci0000:00/0000:00:02.0/drm/renderD128")
+            b"/r/devices/pci0000:00/0000:00:02.0/drm/renderD128"
         );
-        assert_eq!(normalize(Path::new("a/../..")), None);
+        assert_eq!(normalize(b"a/../.."), None);
+        assert_eq!(normalize(b"/a/./b//c/.."), Some(b"/a/b".to_vec()));
+        assert_eq!(normalize(b"a/b/../c"), Some(b"a/c".to_vec()));
+        assert_eq!(normalize(b"/.."), None);
+        assert_eq!(normalize(b"/a/.."), Some(b"/".to_vec()));
+        assert!(within(b"/r/x", b"/r"));
+        assert!(within(b"/r", b"/r"));
+        assert!(!within(b"/rx", b"/r"));
     }
 
     #[test]
