@@ -28,13 +28,19 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The locale of the run: `None` (no `LANG`, the strict comparison: `env`
+/// then skips loading locale data) or a desktop's `C.UTF-8`.
+static LANG: std::sync::Mutex<Option<&'static str>> = std::sync::Mutex::new(None);
+
 /// The same environment for every command measured.
 fn env_for(cmd: &mut Command, root: &Path, home: &Path) {
     cmd.env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", home)
-        .env("LANG", "C.UTF-8")
         .env("GPU_LAUNCH_SYSFS_ROOT", root);
+    if let Some(lang) = *LANG.lock().unwrap() {
+        cmd.env("LANG", lang);
+    }
 }
 
 /// Instructions executed before the first `execve` (callgrind's first dump).
@@ -139,24 +145,35 @@ fn main() {
     std::fs::set_permissions(&prime_run, std::fs::Permissions::from_mode(0o755)).unwrap();
     let prime_run = prime_run.to_str().unwrap();
 
+    for lang in [None, Some("C.UTF-8")] {
+        *LANG.lock().unwrap() = lang;
+        measure(root, &home, work.path(), prime_run, lang);
+    }
+}
+
+fn measure(root: &Path, home: &Path, work: &Path, prime_run: &str, lang: Option<&str>) {
     let env_cmd = ["env", "DRI_PRIME=1", "/bin/true"];
     let ours = [BIN, "/bin/true"];
     let script = [prime_run, "/bin/true"];
 
-    let i_env = instructions(&env_cmd, root, &home, work.path());
-    let i_ours = instructions(&ours, root, &home, work.path());
-    let i_script = instructions(&script, root, &home, work.path());
+    let i_env = instructions(&env_cmd, root, home, work);
+    let i_ours = instructions(&ours, root, home, work);
+    let i_script = instructions(&script, root, home, work);
 
     let quick = std::env::var_os("LAUNCH_BENCH_QUICK").is_some();
     let runs = if quick { 200 } else { 2000 };
     let cmds = [env_cmd.join(" "), ours.join(" "), script.join(" ")];
-    let m = medians(&cmds, root, &home, work.path(), runs);
+    let m = medians(&cmds, root, home, work, runs);
 
-    let (n_ours, calls) = syscalls(&ours, root, &home, work.path());
-    let (n_env, _) = syscalls(&env_cmd, root, &home, work.path());
+    let (n_ours, calls) = syscalls(&ours, root, home, work);
+    let (n_env, _) = syscalls(&env_cmd, root, home, work);
     let size = std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0);
 
-    println!("launch cost on the two-GPU hybrid-laptop fixture (LANG=C.UTF-8, 4 variables)");
+    println!();
+    println!(
+        "launch cost on the two-GPU hybrid-laptop fixture, LANG={}",
+        lang.unwrap_or("(unset)")
+    );
     println!(
         "{:<34} {:>14} {:>10} {:>14} {:>10}",
         "command", "instructions", "ratio", "median wall", "ratio"

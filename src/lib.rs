@@ -52,6 +52,9 @@ pub struct Context<'e> {
     /// or followed and NVML only loads from `GPU_LAUNCH_NVML_LIBRARY`, so real
     /// hardware never mixes into a fake machine.
     pub fixture: bool,
+    /// Read each GPU's `power/runtime_status` (everything but a plain launch,
+    /// which never shows it).
+    pub read_power: bool,
 }
 
 impl<'e> Context<'e> {
@@ -61,23 +64,31 @@ impl<'e> Context<'e> {
                 env,
                 sysfs: Sysfs::new(OsStr::from_bytes(root)),
                 fixture: true,
+                read_power: true,
             },
             None => Context {
                 env,
                 sysfs: Sysfs::new(SYSFS_ROOT),
                 fixture: false,
+                read_power: true,
             },
         }
     }
 
     /// Reads the machine (sysfs only).
     pub fn detect(&self) -> detect::Machine {
+        self.detect_with(self.read_power)
+    }
+
+    /// Reads the machine, with or without the GPUs' runtime power status.
+    pub fn detect_with(&self, read_power: bool) -> detect::Machine {
         let compositor = detect::COMPOSITOR_VARS.map(|v| self.env.get_nonempty(v));
         detect::detect(
             &self.sysfs,
             &detect::Hints {
                 compositor,
                 follow_dev_links: !self.fixture,
+                read_power,
             },
         )
     }
@@ -113,7 +124,8 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
         Action::Version => print(&cli::version_text()),
         Action::Launch | Action::DryRun | Action::PrintEnv | Action::List => {
             log::init(cli.verbose, env.get_nonempty("GPU_LAUNCH_LOG"));
-            let ctx = Context::new(env);
+            let mut ctx = Context::new(env);
+            ctx.read_power = action != Action::Launch;
             if action == Action::List {
                 return list(&ctx, &cli);
             }
@@ -136,6 +148,11 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
 /// with raised privileges would be a root shell for anyone.
 fn refuse_privileged() -> Result<()> {
     use nix::unistd::{getegid, geteuid, getgid, getuid};
+    // The kernel flags every exec whose effective ids differ from the real
+    // ones; ask the ids themselves only to word the refusal.
+    if !sys::secure_exec() {
+        return Ok(());
+    }
     if getuid() != geteuid() {
         return Err(Error::Privileged(format!(
             "real uid {} but effective uid {}",
@@ -150,7 +167,9 @@ fn refuse_privileged() -> Result<()> {
             getegid()
         )));
     }
-    Ok(())
+    Err(Error::Privileged(
+        "started in secure mode (AT_SECURE: file capabilities)".into(),
+    ))
 }
 
 fn print(text: &str) -> Result<ExitStatus> {
@@ -211,7 +230,9 @@ pub fn make_plan<'a>(
         &config,
         &apps,
     )?;
-    let machine = ctx.detect();
+    // Identities come from NVML, which must not run on a suspended GPU: their
+    // SPECs need the power status even on a launch.
+    let machine = ctx.detect_with(ctx.read_power || select::needs_identity(&choice.spec));
     let ids = Vec::new();
     let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
     let plan = plan::build(&machine, target, ctx.env, &config, cli.program);

@@ -52,3 +52,12 @@ pub fn environ_entries() -> Vec<&'static CStr> {
     }
     out
 }
+
+/// True when the kernel started this process in secure mode (`AT_SECURE`):
+/// set-user-ID or set-group-ID (effective ids differ from the real ones) or
+/// with gained capabilities. Read from the auxiliary vector: no system call.
+pub fn secure_exec() -> bool {
+    // SAFETY: getauxval only reads the auxiliary vector the kernel passed in;
+    // it has no preconditions.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}
