@@ -170,16 +170,10 @@ fn exit_statuses() {
     let m = fixture::intel_nvidia_laptop();
     let bin = bin_dir(&["prog"]);
     let dir = bin.path();
-    std::fs::write(dir.join("noexec"), "#!/bin/sh\nexit 0\n").unwrap();
+    common::write_executable(&dir.join("noexec"), "#!/bin/sh\nexit 0\n", 0o644);
     std::fs::create_dir(dir.join("adir")).unwrap();
     // A script without #!: the kernel refuses it (ENOEXEC), /bin/sh runs it.
-    std::fs::write(dir.join("shebangless"), "exit 7\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        dir.join("shebangless"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    common::write_executable(&dir.join("shebangless"), "exit 7\n", 0o755);
     let env = Env::new(m.root()).set("PATH", &path_with(dir));
 
     let status = |args: &[&str]| {
@@ -645,7 +639,15 @@ fn refuses_to_run_setuid() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.path().join("gpu-launch");
-    std::fs::copy(common::BIN, &copy).unwrap();
+    // Copied by a child process: see common::probe_as on ETXTBSY.
+    assert!(
+        std::process::Command::new("cp")
+            .arg(common::BIN)
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
     std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).unwrap();
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
     let out = std::process::Command::new(&copy)

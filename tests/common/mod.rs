@@ -119,12 +119,47 @@ pub fn probe_binary() -> &'static Path {
     })
 }
 
-/// Copies the probe into `dir` under `name` (a program called `chromium`,
-/// `list`, `--weird`, ...).
+/// Puts the probe into `dir` under `name` (a program called `chromium`,
+/// `list`, `--weird`, ...), as a hard link: no write descriptor is ever open
+/// in this (multi-threaded) test process, so a concurrent fork cannot make
+/// the exec fail with ETXTBSY.
 pub fn probe_as(dir: &Path, name: &str) -> PathBuf {
     let to = dir.join(name);
-    std::fs::copy(probe_binary(), &to).expect("copy probe");
+    if std::fs::hard_link(probe_binary(), &to).is_err() {
+        let ok = Command::new("cp")
+            .arg(probe_binary())
+            .arg(&to)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot copy the probe to {}", to.display());
+    }
     to
+}
+
+/// Writes an executable file from a child process (see [`probe_as`] for why
+/// not from this one).
+pub fn write_executable(path: &Path, text: &str, mode: u32) {
+    use std::io::Write;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("cat > \"$1\" && chmod \"$2\" \"$1\"")
+        .arg("sh")
+        .arg(path)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "cannot write {}",
+        path.display()
+    );
 }
 
 /// What the probe recorded.
