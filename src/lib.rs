@@ -12,9 +12,11 @@
 #![deny(unsafe_code)]
 
 pub mod amd_apu;
+pub mod atomic;
 pub mod chromium;
 pub mod cli;
 pub mod config;
+pub mod desktop;
 pub mod details;
 pub mod detect;
 pub mod environ;
@@ -26,6 +28,8 @@ pub mod pci;
 pub mod plan;
 pub mod select;
 pub mod spec;
+pub mod state;
+pub mod status;
 pub mod sys;
 pub mod sysfs;
 
@@ -119,14 +123,18 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
             }
             launch(&ctx, &cli, action)
         }
-        Action::Doctor
-        | Action::Status
-        | Action::Mode
-        | Action::Next
-        | Action::InstallDesktop
-        | Action::UninstallDesktop
-        | Action::Completions
-        | Action::Man => Err(Error::Other(format!(
+        // Session integration (README, "Session integration").
+        Action::Status => {
+            // NVML details (issue 3) plug in here, as one call on the machine.
+            print(&status::command(&Context::new(env), &cli, |_| Vec::new())?)
+        }
+        Action::Mode => print(&state::mode_command(env, cli.mode.flatten())?),
+        Action::Next => {
+            state::next_command(env, cli.next.unwrap_or_default())?;
+            Ok(ExitStatus::Success)
+        }
+        Action::InstallDesktop | Action::UninstallDesktop => desktop_file(env, &cli),
+        Action::Doctor | Action::Completions | Action::Man => Err(Error::Other(format!(
             "{action:?} is not available in this build"
         ))),
     }
@@ -218,8 +226,30 @@ pub fn make_plan<'a>(
     Ok((machine, plan))
 }
 
+/// `--install-desktop` / `--uninstall-desktop`.
+fn desktop_file(env: &Environ<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
+    let mut notes = Vec::new();
+    let done = if let Some(app) = cli.install_desktop {
+        let spec = match cli.gpu {
+            Some(g) => Some(plan::parse_spec(g.as_bytes(), plan::Origin::Flag)?.spec),
+            None => None,
+        };
+        desktop::install(env, app, spec.as_ref(), cli.output, &mut notes)
+    } else {
+        let app = cli.uninstall_desktop.unwrap_or_default();
+        desktop::uninstall(env, app, cli.output, &mut notes)
+    };
+    for n in &notes {
+        report(&Error::Other(format!("note: {n}")));
+    }
+    print(&done?)
+}
+
 fn launch(ctx: &Context<'_>, cli: &Cli<'_>, action: Action) -> Result<ExitStatus> {
-    let session = Session::default();
+    // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
+    // not read at all; only a real launch consumes a pending `--next`.
+    let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
+    let session = state::session(ctx.env, decided, action == Action::Launch)?;
     let (machine, mut plan) = make_plan(ctx, cli, &session)?;
     if action == Action::PrintEnv {
         if cli.json {
