@@ -940,6 +940,55 @@ mod tests {
         assert!(o.text.ends_with("Exec=gpu-launch -- x\n"));
     }
 
+    /// What a fuzz target will check, over every truncation and one-byte
+    /// deletion of the real-world-shaped test entries: no panic, and every
+    /// override is ours, refuses a second wrap, and has valid Exec lines that
+    /// start with gpu-launch.
+    #[test]
+    fn rewrite_holds_its_invariants_on_damaged_input() {
+        let shapes = [
+            include_str!("../tests/data/desktop/firefox.desktop"),
+            include_str!("../tests/data/desktop/my-tool.desktop"),
+            include_str!("../tests/data/desktop/org.example.Viewer.desktop"),
+        ];
+        let spec = Spec::parse("name:a \"b\" $c %d").unwrap();
+        let check = |text: &str| {
+            for spec in [None, Some(&spec)] {
+                let Ok(o) = rewrite(text, spec, Path::new("/s")) else {
+                    continue;
+                };
+                assert!(is_ours(&o.text), "{text:?}");
+                assert_eq!(
+                    rewrite(&o.text, spec, Path::new("/s")),
+                    Err(RewriteError::AlreadyOverride)
+                );
+                let mut group = None;
+                for line in o.text.split_inclusive('\n') {
+                    match classify(line) {
+                        Some(Line::Group(g)) => group = Some(g),
+                        Some(Line::Entry { key: "Exec", value }) if group.is_some_and(wraps) => {
+                            let args = split_exec(value).unwrap();
+                            assert_eq!(args[0], PROGRAM, "{line}");
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        };
+        for text in shapes {
+            let mut cuts: Vec<usize> = (0..=text.len())
+                .filter(|i| text.is_char_boundary(*i))
+                .collect();
+            cuts.dedup();
+            for &i in &cuts {
+                check(&text[..i]);
+            }
+            for w in cuts.windows(2) {
+                check(&format!("{}{}", &text[..w[0]], &text[w[1]..]));
+            }
+        }
+    }
+
     #[test]
     fn ids_of_paths_and_subdirectories() {
         let data = DataDirs {
