@@ -27,8 +27,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::atomic;
+use crate::cli::Cli;
 use crate::environ::Environ;
 use crate::error::{Error, Result};
+use crate::plan::{self, Origin};
 use crate::spec::Spec;
 
 /// The program the overrides run. Plain, found through the launcher's `PATH`:
@@ -678,6 +680,29 @@ fn existing(path: &Path) -> Result<Existing> {
         Ok(text) if is_ours(&text) => Ok(Existing::Ours(text)),
         _ => refuse("it was not written by gpu-launch"),
     }
+}
+
+/// `--install-desktop` or `--uninstall-desktop`, as the command line asks.
+/// Notes go to stderr; returns what to print on stdout.
+pub fn command(env: &Environ<'_>, cli: &Cli<'_>) -> Result<String> {
+    let mut notes = Vec::new();
+    let done = match (cli.install_desktop, cli.uninstall_desktop) {
+        (Some(app), _) => {
+            let spec = match cli.gpu {
+                Some(g) => Some(plan::parse_spec(g.as_bytes(), Origin::Flag)?.spec),
+                None => None,
+            };
+            install(env, app, spec.as_ref(), cli.output, &mut notes)
+        }
+        (None, Some(app)) => uninstall(env, app, cli.output, &mut notes),
+        (None, None) => Err(Error::usage(
+            "--install-desktop or --uninstall-desktop needs APP",
+        )),
+    };
+    for n in &notes {
+        crate::report(&Error::Other(format!("note: {n}")));
+    }
+    done
 }
 
 /// `--install-desktop APP [--gpu SPEC] [--output DIR]`. Returns the lines to

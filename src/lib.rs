@@ -129,11 +129,8 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
             print(&status::command(&Context::new(env), &cli, |_| Vec::new())?)
         }
         Action::Mode => print(&state::mode_command(env, cli.mode.flatten())?),
-        Action::Next => {
-            state::next_command(env, cli.next.unwrap_or_default())?;
-            Ok(ExitStatus::Success)
-        }
-        Action::InstallDesktop | Action::UninstallDesktop => desktop_file(env, &cli),
+        Action::Next => print(&state::next_command(env, cli.next.unwrap_or_default())?),
+        Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
         Action::Doctor | Action::Completions | Action::Man => Err(Error::Other(format!(
             "{action:?} is not available in this build"
         ))),
@@ -224,25 +221,6 @@ pub fn make_plan<'a>(
     let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
     let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
     Ok((machine, plan))
-}
-
-/// `--install-desktop` / `--uninstall-desktop`.
-fn desktop_file(env: &Environ<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
-    let mut notes = Vec::new();
-    let done = if let Some(app) = cli.install_desktop {
-        let spec = match cli.gpu {
-            Some(g) => Some(plan::parse_spec(g.as_bytes(), plan::Origin::Flag)?.spec),
-            None => None,
-        };
-        desktop::install(env, app, spec.as_ref(), cli.output, &mut notes)
-    } else {
-        let app = cli.uninstall_desktop.unwrap_or_default();
-        desktop::uninstall(env, app, cli.output, &mut notes)
-    };
-    for n in &notes {
-        report(&Error::Other(format!("note: {n}")));
-    }
-    print(&done?)
 }
 
 fn launch(ctx: &Context<'_>, cli: &Cli<'_>, action: Action) -> Result<ExitStatus> {

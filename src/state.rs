@@ -375,9 +375,11 @@ pub fn mode_command(env: &Environ<'_>, value: Option<&OsStr>) -> Result<String> 
 }
 
 /// `--next SPEC`: validates SPEC and records it for the next launch.
-pub fn next_command(env: &Environ<'_>, value: &OsStr) -> Result<()> {
+/// Prints nothing.
+pub fn next_command(env: &Environ<'_>, value: &OsStr) -> Result<String> {
     let choice = plan::parse_spec(value.as_bytes(), Origin::Next)?;
-    required(env, "--next")?.set_next(&choice.spec)
+    required(env, "--next")?.set_next(&choice.spec)?;
+    Ok(String::new())
 }
 
 #[cfg(test)]
