@@ -7,6 +7,7 @@ mod common;
 mod probe;
 
 use std::fs;
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
@@ -195,9 +196,16 @@ fn racing_launches_consume_one_next_once() {
     let gate = s.runtime.path().join("gate");
     for round in 0..20 {
         ok(&s.run(&["--next", "nvidia"]));
-        // Each launcher blocks opening a FIFO; opening its write end releases
-        // them all at once, so their claims of --next really race.
+        // Each launcher blocks reading a line from a FIFO; one write of a line
+        // per launcher releases them all at once, so their claims of --next
+        // really race. Holding the FIFO open read-write for the whole round
+        // means no launcher can block on opening it.
         nix::unistd::mkfifo(&gate, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let mut fifo = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&gate)
+            .unwrap();
         let tags: Vec<String> = (0..6).map(|i| format!("race{round}-{i}")).collect();
         let children: Vec<_> = tags
             .iter()
@@ -211,11 +219,12 @@ fn racing_launches_consume_one_next_once() {
                 sh.spawn().expect("spawn")
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        drop(fs::OpenOptions::new().write(true).open(&gate).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        fifo.write_all(&b"\n".repeat(tags.len())).unwrap();
         for mut child in children {
             assert!(child.wait().unwrap().success());
         }
+        drop(fifo);
         fs::remove_file(&gate).unwrap();
         let offloaded = tags
             .iter()
