@@ -43,6 +43,8 @@ pub const MARK_KEY: &str = "X-GPU-Launch-Override";
 pub const SOURCE_KEY: &str = "X-GPU-Launch-Source";
 
 const MAIN_GROUP: &str = "Desktop Entry";
+/// Programs there change path with every update (NixOS).
+const NIX_STORE: &str = "/nix/store/";
 const ACTION_PREFIX: &str = "Desktop Action ";
 /// Desktop files are a few KiB; a larger one is not a desktop file.
 const MAX_DESKTOP: u64 = 1 << 20;
@@ -142,6 +144,7 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
     let mut main_exec = false;
     let mut groups_with_exec: Vec<&str> = Vec::new();
     let mut action_groups: Vec<&str> = Vec::new();
+    let mut store_paths = false;
     for (n, line) in text.split_inclusive('\n').enumerate() {
         match classify(line).ok_or(RewriteError::BadLine(n + 1))? {
             Line::Group(g) => {
@@ -177,6 +180,7 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
                     }
                     main_exec |= g == MAIN_GROUP;
                     groups_with_exec.push(g);
+                    store_paths |= args[0].starts_with(NIX_STORE);
                 }
             }
             Line::Other => {}
@@ -216,6 +220,13 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
         "# Every Exec= runs through gpu-launch; gpu-launch --uninstall-desktop removes this file.\n",
     );
     let mut notes = Vec::new();
+    if store_paths {
+        notes.push(format!(
+            "its Exec= runs a program by its {NIX_STORE} path, which the override copies: \
+             after an update that path can be garbage-collected, so run --install-desktop \
+             again after each update (from an activation script, say)"
+        ));
+    }
     let mut group = None;
     for line in text.split_inclusive('\n') {
         let ending = if line.ends_with('\n') { "\n" } else { "" };
@@ -915,6 +926,15 @@ mod tests {
             wrap(action, None),
             Err(RewriteError::ActionWithoutExec(_))
         ));
+    }
+
+    #[test]
+    fn store_paths_get_a_note() {
+        let text = "[Desktop Entry]\nType=Application\nName=X\nExec=/nix/store/abc-x-1/bin/x %U\n";
+        let o = wrap(text, None).unwrap();
+        assert_eq!(o.notes.len(), 1);
+        assert!(o.notes[0].contains("/nix/store/"), "{:?}", o.notes);
+        assert!(wrap(FIREFOX, None).unwrap().notes.is_empty());
     }
 
     #[test]
