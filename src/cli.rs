@@ -172,13 +172,14 @@ pub const OPTIONS: &[OptDef] = &[
         "With --status: print waybar's custom-module JSON (text, tooltip, class, alt)",
     ),
     OptDef {
-        values: &["integrated", "hybrid"],
+        values: &["integrated", "hybrid", "toggle"],
         ..def(
             Opt::Mode,
             "mode",
             None,
             Takes::OptionalValue("MODE"),
-            "Show the mode, or set it for this login session: integrated (battery first) or hybrid",
+            "Show the mode, or set it for this login session: integrated (battery first), \
+             hybrid (the default), or toggle (flip between the two and print the new mode)",
         )
     },
     def(

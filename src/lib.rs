@@ -12,9 +12,11 @@
 #![deny(unsafe_code)]
 
 pub mod amd_apu;
+pub mod atomic;
 pub mod chromium;
 pub mod cli;
 pub mod config;
+pub mod desktop;
 pub mod details;
 pub mod detect;
 pub mod environ;
@@ -26,6 +28,8 @@ pub mod pci;
 pub mod plan;
 pub mod select;
 pub mod spec;
+pub mod state;
+pub mod status;
 pub mod sys;
 pub mod sysfs;
 
@@ -131,14 +135,15 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
             }
             launch(&ctx, &cli, action)
         }
-        Action::Doctor
-        | Action::Status
-        | Action::Mode
-        | Action::Next
-        | Action::InstallDesktop
-        | Action::UninstallDesktop
-        | Action::Completions
-        | Action::Man => Err(Error::Other(format!(
+        // Session integration (README, "Session integration").
+        Action::Status => {
+            // NVML details (issue 3) plug in here, as one call on the machine.
+            print(&status::command(&Context::new(env), &cli, |_| Vec::new())?)
+        }
+        Action::Mode => print(&state::mode_command(env, cli.mode.flatten())?),
+        Action::Next => print(&state::next_command(env, cli.next.unwrap_or_default())?),
+        Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
+        Action::Doctor | Action::Completions | Action::Man => Err(Error::Other(format!(
             "{action:?} is not available in this build"
         ))),
     }
@@ -240,7 +245,10 @@ pub fn make_plan<'a>(
 }
 
 fn launch(ctx: &Context<'_>, cli: &Cli<'_>, action: Action) -> Result<ExitStatus> {
-    let session = Session::default();
+    // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
+    // not read at all; only a real launch consumes a pending `--next`.
+    let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
+    let session = state::session(ctx.env, decided, action == Action::Launch)?;
     let (machine, mut plan) = make_plan(ctx, cli, &session)?;
     if action == Action::PrintEnv {
         if cli.json {

@@ -1,0 +1,467 @@
+//! Session integration through the real binary: `--mode`, `--next`, the
+//! state directory's trust rules, `--status` (text, JSON, waybar), and what
+//! the launch path reads.
+
+mod common;
+#[path = "common/probe.rs"]
+mod probe;
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use common::fixture::{self, Fixture};
+use common::{Env, Run};
+use probe::{Probes, tool};
+use serde_json::{Value, json};
+
+/// A fixture machine, a private `XDG_RUNTIME_DIR`, and probes on PATH.
+struct Session {
+    machine: Fixture,
+    runtime: tempfile::TempDir,
+    probes: Probes,
+    config: Option<String>,
+}
+
+impl Session {
+    fn new(machine: fn() -> Fixture) -> Session {
+        let runtime = tempfile::Builder::new()
+            .prefix("gpu-launch-runtime-")
+            .tempdir()
+            .unwrap();
+        Session {
+            machine: machine(),
+            runtime,
+            probes: Probes::new(),
+            config: None,
+        }
+    }
+
+    fn with_config(mut self, text: &str) -> Session {
+        self.config = Some(text.to_owned());
+        self
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        self.runtime.path().join("gpu-launch")
+    }
+
+    fn env(&self) -> Env {
+        let e = Env::new(self.machine.root())
+            .set(
+                "XDG_RUNTIME_DIR",
+                &self.runtime.path().display().to_string(),
+            )
+            .set("PATH", &self.probes.path_var());
+        match &self.config {
+            Some(c) => e.config(c),
+            None => e,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.env().run(args)
+    }
+
+    /// Launches the probe through gpu-launch; returns its record.
+    fn launch(&self, extra: &[&str], tag: &str) -> probe::Record {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.push("probe");
+        let mut c = self.env().command(&args);
+        c.env("PROBE_OUT", self.probes.out(tag));
+        let out = c.output().expect("launch");
+        assert!(out.status.success(), "{tag}: {out:?}");
+        self.probes.wait(tag)
+    }
+
+    /// `--dry-run --json probe`'s plan.
+    fn plan(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["--dry-run", "--json"];
+        args.extend(extra);
+        args.push("probe");
+        let r = self.run(&args);
+        assert_eq!(r.status, 0, "{r:?}");
+        r.json()
+    }
+
+    fn status_json(&self) -> Value {
+        let r = self.run(&["--status", "--json"]);
+        assert_eq!(r.status, 0, "{r:?}");
+        r.json()
+    }
+}
+
+/// The variables `env` gives gpu-launch, for running it under another program.
+fn vars(env: &Env) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    env.command::<&str>(&[])
+        .get_envs()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
+fn ok(r: &Run) {
+    assert_eq!(r.status, 0, "{r:?}");
+}
+
+fn refused(r: &Run, what: &str) {
+    assert_eq!(r.status, 125, "{r:?}");
+    assert!(r.stderr.starts_with("gpu-launch: "), "{r:?}");
+    assert!(r.stderr.contains(what), "expected {what:?}: {r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+}
+
+#[test]
+fn mode_is_shown_set_and_toggled() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    let shown = |s: &Session| s.run(&["--mode"]).stdout;
+    assert_eq!(shown(&s), "hybrid\n");
+    ok(&s.run(&["--mode", "integrated"]));
+    assert_eq!(shown(&s), "integrated\n");
+    let mode = fs::metadata(s.state_dir()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "the state directory is private");
+    let t = s.run(&["--mode", "toggle"]);
+    ok(&t);
+    assert_eq!(t.stdout, "hybrid\n");
+    assert_eq!(shown(&s), "hybrid\n");
+    ok(&s.run(&["--mode=toggle"]));
+    assert_eq!(shown(&s), "integrated\n");
+    ok(&s.run(&["--mode", "hybrid"]));
+    assert_eq!(shown(&s), "hybrid\n");
+    refused(
+        &s.run(&["--mode", "performance"]),
+        "invalid mode 'performance'",
+    );
+}
+
+#[test]
+fn integrated_mode_sends_config_and_auto_to_the_default_gpu() {
+    let s = Session::new(fixture::intel_nvidia_laptop).with_config(
+        "gpu = \"auto\"\n[apps.probe]\ngpu = \"nvidia\"\n[apps.other]\ngpu = \"nvidia\"\n",
+    );
+    assert_eq!(s.plan(&[])["offload"], true, "hybrid: [apps.probe] applies");
+    ok(&s.run(&["--mode", "integrated"]));
+    let plan = s.plan(&[]);
+    assert_eq!(plan["offload"], false, "{plan:#}");
+    assert_eq!(plan["gpu"]["index"], 0);
+    // --gpu and GPU_LAUNCH_GPU still decide in mode integrated.
+    assert_eq!(s.plan(&["--gpu", "nvidia"])["offload"], true);
+    let r = s
+        .env()
+        .set("GPU_LAUNCH_GPU", "nvidia")
+        .run(&["--dry-run", "--json", "probe"]);
+    assert_eq!(r.json()["offload"], true);
+    assert!(!s.launch(&[], "integrated").nvidia_offload());
+    assert!(
+        s.launch(&["--gpu", "discrete"], "integrated-flag")
+            .nvidia_offload()
+    );
+}
+
+#[test]
+fn next_is_used_by_exactly_one_launch() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    ok(&s.run(&["--mode", "integrated"]));
+    ok(&s.run(&["--next", "nvidia"]));
+    assert_eq!(s.status_json()["next"], "nvidia");
+    // --dry-run and --print-env show it without using it up.
+    for _ in 0..2 {
+        assert_eq!(s.plan(&[])["offload"], true);
+        let r = s.run(&["--print-env", "probe"]);
+        assert!(r.stdout.contains("__NV_PRIME_RENDER_OFFLOAD='1'"), "{r:?}");
+    }
+    // A launch whose choice --gpu or GPU_LAUNCH_GPU makes leaves it pending.
+    assert!(!s.launch(&["--gpu", "default"], "flag").nvidia_offload());
+    let mut c = s.env().set("GPU_LAUNCH_GPU", "default").command(&["probe"]);
+    c.env("PROBE_OUT", s.probes.out("env"));
+    assert!(c.status().unwrap().success());
+    assert!(!s.probes.wait("env").nvidia_offload());
+    assert_eq!(s.status_json()["next"], "nvidia");
+    // The next plain launch takes it; the one after is back to the mode.
+    assert!(s.launch(&[], "first").nvidia_offload());
+    assert_eq!(s.status_json()["next"], Value::Null);
+    assert!(!s.launch(&[], "second").nvidia_offload());
+    // The latest --next wins; an invalid one is refused and changes nothing.
+    ok(&s.run(&["--next", "nvidia"]));
+    ok(&s.run(&["--next", "default"]));
+    refused(&s.run(&["--next", "nvida"]), "invalid GPU SPEC 'nvida'");
+    assert_eq!(s.status_json()["next"], "default");
+    refused(&s.run(&["--next", "--dry-run"]), "--next");
+}
+
+#[test]
+fn racing_launches_consume_one_next_once() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    ok(&s.run(&["--mode", "integrated"]));
+    let gate = s.runtime.path().join("gate");
+    for round in 0..20 {
+        ok(&s.run(&["--next", "nvidia"]));
+        // Each launcher blocks reading a line from a FIFO; one write of a line
+        // per launcher releases them all at once, so their claims of --next
+        // really race. Holding the FIFO open read-write for the whole round
+        // means no launcher can block on opening it.
+        nix::unistd::mkfifo(&gate, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let mut fifo = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&gate)
+            .unwrap();
+        let tags: Vec<String> = (0..6).map(|i| format!("race{round}-{i}")).collect();
+        let children: Vec<_> = tags
+            .iter()
+            .map(|tag| {
+                let mut sh = std::process::Command::new("/bin/sh");
+                sh.args(["-c", "read x < \"$GATE\"; exec gpu-launch probe"])
+                    .env_clear()
+                    .envs(vars(&s.env()))
+                    .env("GATE", &gate)
+                    .env("PROBE_OUT", s.probes.out(tag));
+                sh.spawn().expect("spawn")
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        fifo.write_all(&b"\n".repeat(tags.len())).unwrap();
+        for mut child in children {
+            assert!(child.wait().unwrap().success());
+        }
+        drop(fifo);
+        fs::remove_file(&gate).unwrap();
+        let offloaded = tags
+            .iter()
+            .filter(|t| s.probes.wait(t).nvidia_offload())
+            .count();
+        assert_eq!(
+            offloaded, 1,
+            "round {round}: exactly one launch gets --next"
+        );
+        // Nothing is left in the state directory but the mode.
+        let names: Vec<_> = fs::read_dir(s.state_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["mode"], "round {round}");
+    }
+}
+
+#[test]
+fn without_xdg_runtime_dir_there_is_no_state() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    // Some state in the real directory, which must now be ignored.
+    ok(&s.run(&["--mode", "integrated"]));
+    ok(&s.run(&["--next", "default"]));
+    for value in [None, Some(""), Some("relative/dir")] {
+        let env = match value {
+            None => s.env().unset("XDG_RUNTIME_DIR"),
+            Some(v) => s.env().set("XDG_RUNTIME_DIR", v),
+        };
+        let r = env.run(&["--mode", "integrated"]);
+        assert_eq!(r.status, 125, "{value:?}: {r:?}");
+        assert!(r.stderr.contains("XDG_RUNTIME_DIR"), "{r:?}");
+        let r = env.run(&["--next", "nvidia"]);
+        assert_eq!(r.status, 125, "{value:?}: {r:?}");
+        assert!(r.stderr.contains("XDG_RUNTIME_DIR"), "{r:?}");
+        // An invalid SPEC is still reported as such.
+        let r = env.run(&["--next", "nvida"]);
+        assert!(
+            r.status == 125 && r.stderr.contains("invalid GPU SPEC"),
+            "{r:?}"
+        );
+        // Queries and launches behave as mode hybrid with no --next.
+        assert_eq!(env.run(&["--mode"]).stdout, "hybrid\n");
+        let st = env.run(&["--status", "--json"]).json();
+        assert_eq!(st["mode"], "hybrid");
+        assert_eq!(st["next"], Value::Null);
+        assert_eq!(
+            env.run(&["--dry-run", "--json", "probe"]).json()["offload"],
+            true
+        );
+        let mut c = env.command(&["probe"]);
+        let tag = format!("no-runtime-{}", value.map_or(0, str::len));
+        c.env("PROBE_OUT", s.probes.out(&tag));
+        assert!(c.status().unwrap().success());
+        assert!(
+            s.probes.wait(&tag).nvidia_offload(),
+            "auto offloads in hybrid"
+        );
+    }
+    // The state in the real directory was not touched.
+    assert_eq!(s.status_json()["next"], "default");
+}
+
+#[test]
+fn a_state_directory_others_can_write_is_refused() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    ok(&s.run(&["--mode", "integrated"]));
+    for mode in [0o777, 0o770, 0o722] {
+        fs::set_permissions(s.state_dir(), fs::Permissions::from_mode(mode)).unwrap();
+        for args in [
+            &["--mode"][..],
+            &["--mode", "hybrid"],
+            &["--next", "nvidia"],
+            &["--status"],
+            &["--status", "--waybar"],
+            &["--dry-run", "probe"],
+            &["probe"],
+        ] {
+            refused(&s.run(args), "refusing");
+        }
+    }
+    fs::set_permissions(s.state_dir(), fs::Permissions::from_mode(0o700)).unwrap();
+    ok(&s.run(&["--status"]));
+    // A symlink in place of the directory is refused too.
+    let elsewhere = s.runtime.path().join("elsewhere");
+    fs::rename(s.state_dir(), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, s.state_dir()).unwrap();
+    refused(&s.run(&["--mode"]), "symbolic link");
+    refused(&s.run(&["--mode", "integrated"]), "symbolic link");
+    // And an XDG_RUNTIME_DIR anyone can write is no place to create it.
+    let open = tempfile::tempdir().unwrap();
+    fs::set_permissions(open.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+    let r = s
+        .env()
+        .set("XDG_RUNTIME_DIR", &open.path().display().to_string())
+        .run(&["--next", "nvidia"]);
+    refused(&r, "writable by others");
+    assert!(!open.path().join("gpu-launch").exists());
+    // Owned by someone else (only root can set this up).
+    if nix::unistd::getuid().is_root() {
+        fs::remove_file(s.state_dir()).unwrap();
+        fs::rename(&elsewhere, s.state_dir()).unwrap();
+        std::os::unix::fs::chown(s.state_dir(), Some(4321), Some(4321)).unwrap();
+        refused(&s.run(&["--mode"]), "owned by uid 4321");
+    }
+}
+
+#[test]
+fn status_reports_mode_power_and_next_without_nvml() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    let r = s.run(&["--status"]);
+    ok(&r);
+    assert_eq!(r.stdout.lines().count(), 1, "one line: {r:?}");
+    assert!(
+        r.stdout.starts_with(
+            "mode hybrid; 0: intel (i915) active, default; 1: nvidia (nvidia) suspended"
+        ),
+        "{r:?}"
+    );
+    let j = s.status_json();
+    assert_eq!(j["mode"], "hybrid");
+    assert_eq!(j["next"], Value::Null);
+    assert_eq!(j["gpus"][0]["power"], "active");
+    assert_eq!(j["gpus"][1]["power"], "suspended");
+    assert_eq!(j["gpus"][1]["pci"], "0000:01:00.0");
+    ok(&s.run(&["--mode", "integrated"]));
+    ok(&s.run(&["--next", "PCI:1:0:0"]));
+    let r = s.run(&["--status"]);
+    assert!(
+        r.stdout.starts_with("mode integrated;") && r.stdout.contains("next launch: 0000:01:00.0"),
+        "{r:?}"
+    );
+    assert_eq!(s.status_json()["next"], "0000:01:00.0");
+}
+
+#[test]
+fn waybar_output_is_a_custom_module_document() {
+    let waybar = |s: &Session| -> Value {
+        let r = s.run(&["--status", "--waybar"]);
+        ok(&r);
+        assert_eq!(r.stdout.lines().count(), 1, "waybar reads one line: {r:?}");
+        let v = r.json();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["alt", "class", "text", "tooltip"], "{v}");
+        v
+    };
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    let v = waybar(&s);
+    assert_eq!(v["text"], "hybrid");
+    assert_eq!(v["alt"], "hybrid");
+    assert_eq!(v["class"], json!(["hybrid", "asleep"]));
+    let tip = v["tooltip"].as_str().unwrap();
+    assert!(
+        tip.starts_with("Mode: hybrid\nNext launch: as usual\n"),
+        "{tip}"
+    );
+    assert!(
+        tip.contains("0: intel (i915) 0000:00:02.0: active (default)"),
+        "{tip}"
+    );
+    assert!(
+        tip.contains("1: nvidia (nvidia) 0000:01:00.0: suspended"),
+        "{tip}"
+    );
+    ok(&s.run(&["--mode", "toggle"]));
+    ok(&s.run(&["--next", "nvidia"]));
+    let v = waybar(&s);
+    assert_eq!(v["text"], "integrated (next: nvidia)");
+    assert_eq!(v["alt"], "integrated");
+    assert_eq!(v["class"], json!(["integrated", "asleep", "next"]));
+    // An awake eGPU; a machine with a single GPU has neither class.
+    let egpu = Session::new(fixture::intel_nvidia_egpu);
+    assert_eq!(waybar(&egpu)["class"], json!(["hybrid", "awake"]));
+    let vm = Session::new(fixture::vm_virtio);
+    assert_eq!(waybar(&vm)["class"], json!(["hybrid"]));
+    let none = Session::new(fixture::no_gpu);
+    assert!(
+        waybar(&none)["tooltip"]
+            .as_str()
+            .unwrap()
+            .contains("No GPU found")
+    );
+    // --waybar goes with --status only, and not with --json.
+    assert_eq!(s.run(&["--waybar"]).status, 125);
+    assert_eq!(s.run(&["--status", "--waybar", "--json"]).status, 125);
+}
+
+/// The state files a launch touches, from `strace -f -e trace=%file`.
+fn state_syscalls(s: &Session, env: &Env, args: &[&str]) -> Vec<String> {
+    let strace = tool("strace", "strace");
+    let log = s.runtime.path().join("strace.log");
+    let out = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-e", "trace=%file", "-o"])
+        .arg(&log)
+        .arg(common::BIN)
+        .args(args)
+        .env_clear()
+        .envs(vars(env))
+        .output()
+        .expect("run strace");
+    assert!(out.status.success(), "{out:?}");
+    let text = fs::read_to_string(&log).unwrap();
+    let _ = fs::remove_file(&log);
+    let dir = s.state_dir().display().to_string();
+    text.lines()
+        .filter(|l| l.contains(&dir))
+        .map(|l| {
+            // `PID call(args) = result`, the PID padded with blanks.
+            let l = l.trim_start();
+            let call = l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start());
+            call.split('(').next().unwrap_or(call).to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_launch_path_reads_state_only_when_it_matters() {
+    let s = Session::new(fixture::intel_nvidia_laptop);
+    // No state: one rename (claiming --next) and one open (the mode), both
+    // failing.
+    let calls = state_syscalls(&s, &s.env(), &["probe"]);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(
+        calls[0] == "rename" || calls[0] == "renameat" || calls[0] == "renameat2",
+        "{calls:?}"
+    );
+    assert!(calls[1].starts_with("open"), "{calls:?}");
+    // --gpu or GPU_LAUNCH_GPU decides: nothing at all.
+    ok(&s.run(&["--mode", "integrated"]));
+    ok(&s.run(&["--next", "nvidia"]));
+    assert_eq!(
+        state_syscalls(&s, &s.env(), &["--gpu", "nvidia", "probe"]),
+        Vec::<String>::new()
+    );
+    let env = s.env().set("GPU_LAUNCH_GPU", "nvidia");
+    assert_eq!(state_syscalls(&s, &env, &["probe"]), Vec::<String>::new());
+    // Mode hybrid is the absence of the mode file.
+    ok(&s.run(&["--mode", "hybrid"]));
+    assert!(!s.state_dir().join("mode").exists());
+}
