@@ -711,7 +711,7 @@ pub fn command(env: &Environ<'_>, cli: &Cli<'_>) -> Result<String> {
         )),
     };
     for n in &notes {
-        crate::report(&Error::Other(format!("note: {n}")));
+        crate::log::note(n);
     }
     done
 }

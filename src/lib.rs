@@ -22,6 +22,7 @@ pub mod detect;
 pub mod environ;
 pub mod error;
 pub mod exec;
+pub mod journal;
 pub mod log;
 pub mod output;
 pub mod pci;
@@ -111,15 +112,14 @@ pub fn main(args: &[&CStr], env: &Environ<'_>) -> i32 {
     }
 }
 
-/// Prints an error as the one line the contract promises.
+/// Prints an error as the one line the contract promises (and sends it to
+/// the journal when nobody watches stderr).
 pub fn report(e: &Error) {
-    let mut line = format!("gpu-launch: {e}");
-    line.retain(|c| c != '\n');
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    log::error(&e.to_string());
 }
 
 fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
+    log::set_journal_socket(env.get_nonempty("GPU_LAUNCH_JOURNAL_SOCKET"));
     refuse_privileged()?;
     let cli = cli::parse(args)?;
     let action = cli.action()?;
@@ -255,7 +255,7 @@ fn launch(ctx: &Context<'_>, cli: &Cli<'_>, action: Action) -> Result<ExitStatus
             return print(&output::print_env_json(&machine, &plan, &[]));
         }
         for n in &plan.notes {
-            report(&Error::Other(format!("note: {n}")));
+            log::note(n);
         }
         return print(&output::print_env_sh(&plan));
     }

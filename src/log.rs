@@ -2,19 +2,29 @@
 //!
 //! - `-v` or `GPU_LAUNCH_LOG=<filter>` installs a stderr subscriber up front,
 //!   so the `tracing::debug!` lines of detection and selection show.
-//! - Warnings (a fallback, a note of the plan) always reach the user: on
-//!   stderr, and, when stderr is not a terminal (a Hyprland keybind sends it
-//!   to /dev/null, a desktop file to nowhere anyone reads), also in the
-//!   systemd journal. Nothing is set up for this unless there is a warning.
+//! - Warnings (a fallback, a note of the plan) and errors always reach the
+//!   user: on stderr, and, when stderr is not a terminal (a Hyprland keybind
+//!   sends it to /dev/null, a desktop file to nowhere anyone reads), also in
+//!   the systemd journal (`journal.rs`). Nothing is set up for this unless
+//!   there is something to say.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
+
+use crate::journal::{self, Priority};
 use tracing_subscriber::layer::SubscriberExt;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Where journal messages go instead of journald's socket (testing hook).
+pub fn set_journal_socket(path: Option<&[u8]>) {
+    if let Some(p) = path.and_then(|p| std::str::from_utf8(p).ok()) {
+        let _ = JOURNAL.set(p.to_owned());
+    }
+}
 
 /// Installs the stderr subscriber when logging is asked for. `filter` is the
 /// value of `GPU_LAUNCH_LOG`.
@@ -64,20 +74,34 @@ pub fn warn(notes: &[String]) {
     }
     drop(stderr);
     if !std::io::stderr().is_terminal() {
-        to_journal(notes);
+        to_journal(notes, Priority::Warning);
     }
 }
 
-/// Writes warnings to the systemd journal; silent when there is none.
-fn to_journal(notes: &[String]) {
-    let Ok(layer) = tracing_journald::layer() else {
-        return;
-    };
-    let subscriber =
-        tracing_subscriber::registry().with(layer.with_syslog_identifier("gpu-launch".into()));
-    tracing::subscriber::with_default(subscriber, || {
-        for n in notes {
-            tracing::warn!("{n}");
-        }
-    });
+/// A remark for the person at the terminal (`--print-env`, desktop-file
+/// operations): `gpu-launch: note: <message>` on stderr only.
+pub fn note(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "gpu-launch: note: {message}");
+}
+
+/// Reports an error: the one line `gpu-launch: <message>` on stderr, and,
+/// when stderr is not a terminal (a keybind, a desktop file), the journal.
+pub fn error(message: &str) {
+    let mut line = format!("gpu-launch: {message}");
+    line.retain(|c| c != '\n');
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if !VERBOSE.load(Ordering::Relaxed) && !std::io::stderr().is_terminal() {
+        to_journal(&[message.to_owned()], Priority::Error);
+    }
+}
+
+/// Where journal messages go: journald's socket, or `GPU_LAUNCH_JOURNAL_SOCKET`
+/// (a testing hook), set once by [`init`].
+static JOURNAL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Writes messages to the systemd journal; silent when there is none.
+fn to_journal(messages: &[String], priority: Priority) {
+    let socket = JOURNAL.get().map_or(journal::SOCKET, String::as_str);
+    journal::send(socket, priority, messages);
 }
