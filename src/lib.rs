@@ -19,13 +19,16 @@ pub mod config;
 pub mod desktop;
 pub mod details;
 pub mod detect;
+pub mod drm_ioctl;
 pub mod environ;
 pub mod error;
 pub mod exec;
 pub mod journal;
 pub mod log;
+pub mod nvml;
 pub mod output;
 pub mod pci;
+pub mod pci_ids;
 pub mod plan;
 pub mod select;
 pub mod spec;
@@ -187,7 +190,7 @@ fn print(text: &str) -> Result<ExitStatus> {
 
 fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
     let machine = ctx.detect();
-    let details = Vec::new();
+    let details = details::collect(ctx, &machine, cli.wake);
     if cli.json {
         print(&output::list_json(&machine, &details))
     } else {
@@ -238,7 +241,12 @@ pub fn make_plan<'a>(
     // Identities come from NVML, which must not run on a suspended GPU: their
     // SPECs need the power status even on a launch.
     let machine = ctx.detect_with(ctx.read_power || select::needs_identity(&choice.spec));
-    let ids = Vec::new();
+    // NVML and pci.ids only for the SPECs that match on names and UUIDs.
+    let ids = if select::needs_identity(&choice.spec) {
+        details::identities(ctx, &machine)
+    } else {
+        Vec::new()
+    };
     let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
     let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
     Ok((machine, plan))

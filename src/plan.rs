@@ -167,12 +167,18 @@ pub fn target(
         }
         None if strict => Err(no_match(choice)),
         None => {
-            let why = if select::needs_identity(&choice.spec)
-                && ids.iter().all(|i| i == &Identity::default())
-            {
-                " (GPU names and UUIDs are unknown: NVML is not available or a GPU is asleep)"
-            } else {
-                ""
+            let nvidia_unidentified = machine.gpus.iter().enumerate().any(|(i, g)| {
+                g.driver_is("nvidia") && ids.get(i).is_none_or(|id| id.uuid.is_none())
+            });
+            let why = match &choice.spec {
+                Spec::Uuid(_) | Spec::Name(_) if nvidia_unidentified => {
+                    " (NVML did not identify every NVIDIA GPU: its library is missing, or a GPU \
+                     is asleep and only --list --wake may wake it)"
+                }
+                Spec::Name(_) if ids.iter().all(|i| i.name.is_none()) => {
+                    " (GPU names are unknown: no pci.ids database)"
+                }
+                _ => "",
             };
             notes.push(format!(
                 "no GPU matches '{}' (from {}){why}; using the default GPU {}",
