@@ -19,6 +19,7 @@ pub mod config;
 pub mod desktop;
 pub mod details;
 pub mod detect;
+pub mod doctor;
 pub mod drm_ioctl;
 pub mod environ;
 pub mod error;
@@ -146,7 +147,11 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
         Action::Mode => print(&state::mode_command(env, cli.mode.flatten())?),
         Action::Next => print(&state::next_command(env, cli.next.unwrap_or_default())?),
         Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
-        Action::Doctor | Action::Completions | Action::Man => Err(Error::Other(format!(
+        Action::Doctor => {
+            let (report, status) = doctor::run(&Context::new(env), &cli);
+            print(&report).map(|_| status)
+        }
+        Action::Completions | Action::Man => Err(Error::Other(format!(
             "{action:?} is not available in this build"
         ))),
     }

@@ -90,7 +90,7 @@ struct PrintEnvJson<'p> {
     notes: &'p [String],
 }
 
-fn json_line(value: &impl Serialize) -> String {
+pub(crate) fn json_line(value: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
     s.push('\n');
     s
