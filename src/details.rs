@@ -91,7 +91,7 @@ fn fill(ctx: &Context<'_>, machine: &Machine, wake: bool, drm: bool) -> Gathered
                 d.temperature_c = dev.temperature_c;
                 d.power_w = dev.power_w;
             }
-        } else if drm && !ctx.fixture && (wake || !nvml::asleep(gpu)) {
+        } else if drm && !ctx.fixture && (wake || !gpu.asleep()) {
             d.driver_version = gpu
                 .render_node()
                 .and_then(|node| drm_ioctl::driver_version(Path::new(&node)));

@@ -105,6 +105,14 @@ impl Gpu {
         }
     }
 
+    /// True when its runtime status says it is asleep (or falling asleep):
+    /// then opening its render node or `nvmlInit` would wake it. An unknown
+    /// status counts as awake, which is what a GPU without runtime power
+    /// management is.
+    pub fn asleep(&self) -> bool {
+        matches!(self.power.as_deref(), Some("suspended" | "suspending"))
+    }
+
     /// A short human description: `0000:01:00.0 nvidia (nvidia) renderD129`.
     pub fn describe(&self) -> String {
         let mut s = match self.pci {

@@ -141,8 +141,10 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
         }
         // Session integration (README, "Session integration").
         Action::Status => {
-            // NVML details (issue 3) plug in here, as one call on the machine.
-            print(&status::command(&Context::new(env), &cli, |_| Vec::new())?)
+            let ctx = Context::new(env);
+            print(&status::command(&ctx, &cli, |m| {
+                details::collect(&ctx, m, cli.wake)
+            })?)
         }
         Action::Mode => print(&state::mode_command(env, cli.mode.flatten())?),
         Action::Next => print(&state::next_command(env, cli.next.unwrap_or_default())?),

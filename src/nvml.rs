@@ -97,12 +97,6 @@ pub fn is_nvml_gpu(gpu: &Gpu) -> bool {
     gpu.driver_is("nvidia")
 }
 
-/// True when reading `gpu`'s details could wake it: its runtime status says it
-/// is asleep (or falling asleep).
-pub fn asleep(gpu: &Gpu) -> bool {
-    matches!(gpu.power.as_deref(), Some("suspended" | "suspending"))
-}
-
 /// The library to load: `GPU_LAUNCH_NVML_LIBRARY`, else the system's
 /// [`DEFAULT_LIBRARY`], except on a fake machine where only the variable counts.
 pub fn library(ctx: &Context<'_>) -> Option<OsString> {
@@ -122,7 +116,7 @@ pub fn probe(ctx: &Context<'_>, machine: &Machine, wake: bool) -> Outcome {
     }
     let sleeping: Vec<String> = nvidia
         .iter()
-        .filter(|g| asleep(g))
+        .filter(|g| g.asleep())
         .map(|g| g.describe())
         .collect();
     if !sleeping.is_empty() && !wake {

@@ -76,7 +76,7 @@ pub fn render(status: &Status<'_>, format: Format) -> String {
 /// suspending); an unknown state counts as awake, which is what a GPU without
 /// runtime power management is.
 pub fn is_awake(gpu: &Gpu) -> bool {
-    !matches!(gpu.power.as_deref(), Some("suspended" | "suspending"))
+    !gpu.asleep()
 }
 
 impl Status<'_> {

@@ -315,3 +315,27 @@ fn uuid_and_name_specs_select() {
     assert_eq!(run.status, 0, "{run:?}");
     assert_eq!(run.json()["gpu"]["pci"], "0000:03:00.0");
 }
+
+#[test]
+fn status_shows_the_details_of_awake_gpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = awake_laptop();
+    let nvml = FakeNvml::new(Variant::Full, &rtx());
+    let awake = nvml.configure(env(&m, &tmp));
+    let run = awake.run(&["--status", "--json"]);
+    assert_eq!(run.status, 0, "{run:?}");
+    let nv = &run.json()["gpus"][1];
+    assert_eq!(nv["name"], RTX, "{nv}");
+    assert_eq!(nv["temperature_c"], 45, "{nv}");
+    let run = awake.run(&["--status"]);
+    assert!(run.stdout.contains("45°C"), "{}", run.stdout);
+    assert_eq!(nvml.inits(), 2);
+
+    // A sleeping NVIDIA GPU is not woken for them.
+    let m = fixture::intel_nvidia_laptop();
+    let nvml = FakeNvml::new(Variant::Full, &rtx());
+    let run = nvml.configure(env(&m, &tmp)).run(&["--status", "--json"]);
+    assert_eq!(run.status, 0, "{run:?}");
+    assert_eq!(nvml.inits(), 0);
+    assert!(run.json()["gpus"][1]["uuid"].is_null());
+}
