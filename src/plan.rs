@@ -173,7 +173,7 @@ pub fn target(
             let why = match &choice.spec {
                 Spec::Uuid(_) | Spec::Name(_) if nvidia_unidentified => {
                     " (NVML did not identify every NVIDIA GPU: its library is missing, or a GPU \
-                     is asleep and only --list --wake may wake it)"
+                     is asleep and only --wake (--list, --status, --doctor) wakes it)"
                 }
                 Spec::Name(_) if ids.iter().all(|i| i.name.is_none()) => {
                     " (GPU names are unknown: no pci.ids database)"
