@@ -81,16 +81,10 @@ fn fill(ctx: &Context<'_>, machine: &Machine, wake: bool, drm: bool) -> Gathered
             let Some(report) = outcome.report() else {
                 continue;
             };
-            d.driver_version.clone_from(&report.driver_version);
             if let Some(dev) = gpu.pci.and_then(|p| report.device(p)) {
-                d.name.clone_from(&dev.name);
-                d.uuid.clone_from(&dev.uuid);
-                d.memory_total_mib = dev.memory_total_mib;
-                d.memory_used_mib = dev.memory_used_mib;
-                d.utilization_percent = dev.utilization_percent;
-                d.temperature_c = dev.temperature_c;
-                d.power_w = dev.power_w;
+                d.clone_from(&dev.details);
             }
+            d.driver_version.clone_from(&report.driver_version);
         } else if drm && !ctx.fixture && (wake || !gpu.asleep()) {
             d.driver_version = gpu
                 .render_node()

@@ -23,6 +23,7 @@ use nvml_wrapper::Nvml;
 use nvml_wrapper::enum_wrappers::device::TemperatureSensor;
 
 use crate::Context;
+use crate::details::Details;
 use crate::detect::{Gpu, Machine};
 use crate::pci::PciAddr;
 
@@ -37,18 +38,13 @@ pub const LIBRARY_VAR: &str = "GPU_LAUNCH_NVML_LIBRARY";
 
 const MIB: u64 = 1024 * 1024;
 
-/// One device as NVML reports it.
+/// One device as NVML reports it: its PCI address (to join with sysfs) and
+/// what it says of the GPU (`driver_version` is the [`Report`]'s).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Device {
-    /// Parsed from NVML's bus id (`00000000:01:00.0`), to join with sysfs.
+    /// Parsed from NVML's bus id (`00000000:01:00.0`).
     pub pci: Option<PciAddr>,
-    pub name: Option<String>,
-    pub uuid: Option<String>,
-    pub memory_total_mib: Option<u64>,
-    pub memory_used_mib: Option<u64>,
-    pub utilization_percent: Option<u32>,
-    pub temperature_c: Option<u32>,
-    pub power_w: Option<f64>,
+    pub details: Details,
 }
 
 /// Everything read from one initialisation.
@@ -179,13 +175,16 @@ fn read(nvml: &Nvml) -> Report {
                         ))
                     })
                 }),
-                name: d.name().ok(),
-                uuid: d.uuid().ok(),
-                memory_total_mib: memory.as_ref().map(|m| m.total / MIB),
-                memory_used_mib: memory.as_ref().map(|m| m.used / MIB),
-                utilization_percent: d.utilization_rates().ok().map(|u| u.gpu),
-                temperature_c: d.temperature(TemperatureSensor::Gpu).ok(),
-                power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+                details: Details {
+                    name: d.name().ok(),
+                    uuid: d.uuid().ok(),
+                    memory_total_mib: memory.as_ref().map(|m| m.total / MIB),
+                    memory_used_mib: memory.as_ref().map(|m| m.used / MIB),
+                    utilization_percent: d.utilization_rates().ok().map(|u| u.gpu),
+                    temperature_c: d.temperature(TemperatureSensor::Gpu).ok(),
+                    power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+                    driver_version: None,
+                },
             }
         })
         .collect();

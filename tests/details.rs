@@ -8,7 +8,7 @@ mod common;
 mod fake_nvml;
 
 use common::Env;
-use common::fixture::{self, Builder, DISPLAY_3D, Fixture, PciDev, VGA};
+use common::fixture::{self, Fixture};
 use fake_nvml::{FakeNvml, Variant, device};
 use serde_json::Value;
 
@@ -36,22 +36,6 @@ fn env(m: &Fixture, dir: &tempfile::TempDir) -> Env {
     Env::new(m.root()).set("GPU_LAUNCH_PCI_IDS", ids.to_str().unwrap())
 }
 
-/// Intel iGPU + NVIDIA dGPU that is awake (runtime status active).
-fn awake_laptop() -> Fixture {
-    let b = Builder::new();
-    b.pci(
-        PciDev::new("0000:00:02.0", 0x8086, 0xa7a0, VGA, "i915")
-            .boot_vga()
-            .nodes(1, 128),
-    );
-    b.pci(
-        PciDev::new("0000:01:00.0", 0x10de, 0x28e0, DISPLAY_3D, "nvidia")
-            .behind(&["0000:00:01.0"])
-            .nodes(0, 129),
-    );
-    b.build()
-}
-
 fn rtx() -> Vec<String> {
     vec![device("00000000:01:00.0", RTX, RTX_UUID)]
 }
@@ -66,7 +50,7 @@ fn list(env: &Env, extra: &[&str]) -> Vec<Value> {
 
 #[test]
 fn details_appear_for_an_awake_gpu() {
-    let m = awake_laptop();
+    let m = fixture::intel_nvidia_laptop_awake();
     let tmp = tempfile::tempdir().unwrap();
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let gpus = list(&nvml.configure(env(&m, &tmp)), &[]);
@@ -143,7 +127,7 @@ fn wake_overrides() {
 
 #[test]
 fn the_launch_path_never_loads_nvml() {
-    let m = awake_laptop();
+    let m = fixture::intel_nvidia_laptop_awake();
     let tmp = tempfile::tempdir().unwrap();
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let bin = tmp.path().join("bin");
@@ -179,7 +163,7 @@ fn the_launch_path_never_loads_nvml() {
 #[test]
 fn only_queries_open_nvml_and_pci_ids() {
     common::require_tool("strace", "strace");
-    let m = awake_laptop();
+    let m = fixture::intel_nvidia_laptop_awake();
     let tmp = tempfile::tempdir().unwrap();
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let opened = |env: &Env, args: &[&str]| -> String {
@@ -214,7 +198,7 @@ fn only_queries_open_nvml_and_pci_ids() {
 
 #[test]
 fn missing_or_broken_nvml_is_no_details() {
-    let m = awake_laptop();
+    let m = fixture::intel_nvidia_laptop_awake();
     let tmp = tempfile::tempdir().unwrap();
 
     // No library at all.
@@ -319,7 +303,7 @@ fn uuid_and_name_specs_select() {
 #[test]
 fn status_shows_the_details_of_awake_gpus() {
     let tmp = tempfile::tempdir().unwrap();
-    let m = awake_laptop();
+    let m = fixture::intel_nvidia_laptop_awake();
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let awake = nvml.configure(env(&m, &tmp));
     let run = awake.run(&["--status", "--json"]);

@@ -9,7 +9,7 @@ mod fake_nvml;
 
 use std::path::Path;
 
-use common::fixture::{self, Builder, DISPLAY_3D, Fixture, PciDev, VGA};
+use common::fixture::{self, Builder, Fixture, PciDev, VGA};
 use common::{Env, Run};
 use fake_nvml::{FakeNvml, Variant, device};
 use serde_json::Value;
@@ -68,21 +68,16 @@ fn set_mode(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// Intel iGPU + awake NVIDIA dGPU with nvidia-drm loaded (modeset=Y).
+/// The awake Intel + NVIDIA laptop with nvidia-drm loaded (modeset=Y).
 fn nvidia_laptop() -> Fixture {
-    let b = Builder::new();
-    b.pci(
-        PciDev::new("0000:00:02.0", 0x8086, 0xa7a0, VGA, "i915")
-            .boot_vga()
-            .nodes(1, 128),
-    );
-    b.pci(
-        PciDev::new("0000:01:00.0", 0x10de, 0x28e0, DISPLAY_3D, "nvidia")
-            .behind(&["0000:00:01.0"])
-            .nodes(0, 129),
-    );
-    b.write("module/nvidia_drm/parameters/modeset", "Y\n");
-    b.build()
+    let m = fixture::intel_nvidia_laptop_awake();
+    put(m.root(), "module/nvidia_drm/parameters/modeset", "Y\n");
+    m
+}
+
+/// An environment for machine `m` whose files outside sysfs are `data`'s.
+fn machine_env(m: &Fixture, data: &Data) -> Env {
+    Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path())
 }
 
 /// Just an Intel iGPU.
@@ -160,9 +155,7 @@ fn a_healthy_nvidia_laptop_passes() {
     let m = nvidia_laptop();
     let data = Data::complete();
     let nvml = nvml();
-    let env = nvml
-        .configure(Env::new(m.root()))
-        .set("GPU_LAUNCH_DATA_ROOT", data.path());
+    let env = nvml.configure(machine_env(&m, &data));
     let (run, checks) = doctor(&env, &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     for name in [
@@ -287,9 +280,7 @@ fn each_broken_piece_fails_its_check() {
         let m = machine();
         let data = data(Data::complete());
         let nvml = nvml();
-        let env = env(nvml
-            .configure(Env::new(m.root()))
-            .set("GPU_LAUNCH_DATA_ROOT", data.path()));
+        let env = env(nvml.configure(machine_env(&m, &data)));
         let (run, checks) = doctor(&env, &[]);
         assert_eq!(run.status, 1, "{what}: {checks:#?}");
         assert_eq!(status_of(&checks, failing), "fail", "{what}: {checks:#?}");
@@ -302,7 +293,7 @@ fn each_broken_piece_fails_its_check() {
 fn the_text_report_names_the_failure_and_its_hint() {
     let m = nvidia_laptop();
     let data = Data::complete().without(NVIDIA_FILES[0]);
-    let env = Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path());
+    let env = machine_env(&m, &data);
     let run = env.run(&["--doctor"]);
     assert_eq!(run.status, 1, "{run:?}");
     assert!(
@@ -327,7 +318,7 @@ fn warnings_do_not_fail() {
     b.thunderbolt("0-1", false, "Core X Chroma");
     let m = b.build();
     let data = Data::complete();
-    let env = Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path());
+    let env = machine_env(&m, &data);
     let (run, checks) = doctor(&env, &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     assert_eq!(status_of(&checks, "thunderbolt:0-1"), "warn");
@@ -344,16 +335,12 @@ fn warnings_do_not_fail() {
     intel_only(&b);
     b.thunderbolt("0-1", true, "Core X Chroma");
     let m = b.build();
-    let (_, checks) = doctor(
-        &Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path()),
-        &[],
-    );
+    let (_, checks) = doctor(&machine_env(&m, &data), &[]);
     assert_eq!(status_of(&checks, "thunderbolt"), "ok");
 
     // Selection variables exported session-wide.
     let m = nvidia_laptop();
-    let env = Env::new(m.root())
-        .set("GPU_LAUNCH_DATA_ROOT", data.path())
+    let env = machine_env(&m, &data)
         .set("DRI_PRIME", "1")
         .set("__GLX_VENDOR_LIBRARY_NAME", "nvidia");
     let (run, checks) = doctor(&env, &[]);
@@ -370,30 +357,23 @@ fn warnings_do_not_fail() {
         "on\n",
     );
     put(m.root(), "module/nvidia_drm/parameters/modeset", "N\n");
-    let (run, checks) = doctor(
-        &Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path()),
-        &[],
-    );
+    let (run, checks) = doctor(&machine_env(&m, &data), &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     assert_eq!(status_of(&checks, "runtime_pm:0000:01:00.0"), "warn");
     assert_eq!(status_of(&checks, "nvidia_drm_modeset"), "warn");
 
     // nvidia-drm not loaded outside Wayland: X11 GLX offload still works.
     let m = fixture::nvidia_without_drm();
-    let (run, checks) = doctor(
-        &Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path()),
-        &[],
-    );
+    let (run, checks) = doctor(&machine_env(&m, &data), &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     assert_eq!(status_of(&checks, "nvidia_drm_modeset"), "warn");
 
     // Offload to an AMD dGPU without Mesa's device-select layer.
     let m = fixture::intel_amd_laptop();
-    let env = |d: &Data| Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", d.path());
-    let (_, checks) = doctor(&env(&data), &[]);
+    let (_, checks) = doctor(&machine_env(&m, &data), &[]);
     assert_eq!(status_of(&checks, "mesa_device_select_layer"), "ok");
     let data = Data::complete().without(MESA_LAYER);
-    let (run, checks) = doctor(&env(&data), &[]);
+    let (run, checks) = doctor(&machine_env(&m, &data), &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     assert_eq!(status_of(&checks, "mesa_device_select_layer"), "warn");
 }
@@ -404,9 +384,7 @@ fn doctor_keeps_a_suspended_gpu_asleep_unless_woken() {
     put(m.root(), "module/nvidia_drm/parameters/modeset", "Y\n");
     let data = Data::complete();
     let nvml = nvml();
-    let env = nvml
-        .configure(Env::new(m.root()))
-        .set("GPU_LAUNCH_DATA_ROOT", data.path());
+    let env = nvml.configure(machine_env(&m, &data));
     let (run, checks) = doctor(&env, &[]);
     assert_eq!(run.status, 0, "{checks:#?}");
     assert_eq!(nvml.inits(), 0);
@@ -433,7 +411,7 @@ fn a_render_node_the_user_cannot_open_fails() {
     use std::os::unix::process::CommandExt;
     let m = nvidia_laptop();
     let data = Data::complete();
-    let env = Env::new(m.root()).set("GPU_LAUNCH_DATA_ROOT", data.path());
+    let env = machine_env(&m, &data);
     let mut cmd = env.command(&["--doctor", "--json"]);
     set_mode(&data.dir.path().join("dev/dri/renderD129"), 0o660);
     if nix::unistd::geteuid().is_root() {

@@ -477,6 +477,23 @@ pub fn intel_nvidia_laptop() -> Fixture {
     b.build()
 }
 
+/// The Intel + NVIDIA laptop with its dGPU awake (runtime status active), so
+/// NVML and the DRM ioctl may look at it.
+pub fn intel_nvidia_laptop_awake() -> Fixture {
+    let b = Builder::new();
+    b.pci(
+        PciDev::new("0000:00:02.0", 0x8086, 0xa7a0, VGA, "i915")
+            .boot_vga()
+            .nodes(1, 128),
+    );
+    b.pci(
+        PciDev::new("0000:01:00.0", 0x10de, 0x28e0, DISPLAY_3D, "nvidia")
+            .behind(&["0000:00:01.0"])
+            .nodes(0, 129),
+    );
+    b.build()
+}
+
 /// AMD Rembrandt APU (boot VGA) + NVIDIA dGPU; the dGPU's card is card0, so
 /// "card0 is the iGPU" would be wrong here.
 pub fn amd_nvidia_laptop() -> Fixture {
