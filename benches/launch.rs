@@ -37,6 +37,7 @@ fn env_for(cmd: &mut Command, root: &Path, home: &Path) {
     cmd.env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", home.join("run"))
         .env("GPU_LAUNCH_SYSFS_ROOT", root);
     if let Some(lang) = *LANG.lock().unwrap() {
         cmd.env("LANG", lang);
@@ -114,6 +115,7 @@ fn syscalls(argv: &[&str], root: &Path, home: &Path, work: &Path) -> (usize, Vec
 }
 
 fn main() {
+    use std::os::unix::fs::PermissionsExt;
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too:
     // only measure when asked to bench.
     if !std::env::args().any(|a| a == "--bench") {
@@ -134,6 +136,9 @@ fn main() {
     let work = tempfile::tempdir().unwrap();
     let home = work.path().join("home");
     std::fs::create_dir(&home).unwrap();
+    // A session's runtime directory (mode and --next state are looked up there).
+    std::fs::create_dir(home.join("run")).unwrap();
+    std::fs::set_permissions(home.join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
     let prime_run = work.path().join("prime-run");
     std::fs::write(
         &prime_run,
@@ -141,7 +146,6 @@ fn main() {
          __GLX_VENDOR_LIBRARY_NAME=nvidia exec \"$@\"\n",
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&prime_run, std::fs::Permissions::from_mode(0o755)).unwrap();
     let prime_run = prime_run.to_str().unwrap();
 
