@@ -779,3 +779,33 @@ fn no_gpu_leaves_the_environment_alone() {
     let auto = Env::new(m.root()).run(&["--dry-run", "--strict", "true"]);
     assert_eq!(auto.status, 0, "auto never fails: {auto:?}");
 }
+
+/// A capture of a real machine's sysfs (text attributes and links, never
+/// `config`): an NVIDIA H200 in a Firecracker VM, bound to `nvidia` without
+/// nvidia-drm, so no `class/drm` at all and no `removable`/`boot_vga`
+/// attributes (a 3D controller). Taken on 2026-11-26 with driver 580.159.04.
+#[test]
+fn real_capture_h200_vm_without_drm() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/h200-vm-nvidia-no-drm/sys");
+    let env = Env::new(&root);
+    let v = env.run(&["--list", "--json"]).json();
+    let gpus = v.as_array().unwrap();
+    assert_eq!(gpus.len(), 1, "{v:#}");
+    let g = &gpus[0];
+    assert_eq!(g["pci"], "0000:00:06.0");
+    assert_eq!(g["vendor_id"], "10de");
+    assert_eq!(g["device_id"], "2335");
+    assert_eq!(g["driver"], "nvidia");
+    assert_eq!(g["kind"], "discrete");
+    assert_eq!(g["render_node"], Value::Null);
+    assert_eq!(g["card"], Value::Null);
+    assert_eq!(g["power"], "active");
+    assert_eq!(g["default"], true);
+    // The only GPU is the default one: nothing to offload, nothing set.
+    let plan = env
+        .run(&["--dry-run", "--json", "--gpu", "nvidia", "true"])
+        .json();
+    assert_eq!(plan["offload"], false);
+    assert_eq!(plan["env"], serde_json::json!({}));
+}
