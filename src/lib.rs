@@ -28,6 +28,7 @@ pub mod journal;
 pub mod log;
 pub mod nvml;
 pub mod output;
+pub mod packaging;
 pub mod pci;
 pub mod pci_ids;
 pub mod plan;
@@ -130,6 +131,10 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
     match action {
         Action::Help => print(&cli::help_text()),
         Action::Version => print(&cli::version_text()),
+        Action::Completions => print(&packaging::completions(
+            cli.completions.unwrap_or_default(),
+        )?),
+        Action::Man => print(&packaging::man_page()?),
         Action::Launch | Action::DryRun | Action::PrintEnv | Action::List => {
             log::init(cli.verbose, env.get_nonempty("GPU_LAUNCH_LOG"));
             let mut ctx = Context::new(env);
@@ -153,9 +158,6 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
             let (report, status) = doctor::run(&Context::new(env), &cli);
             print(&report).map(|_| status)
         }
-        Action::Completions | Action::Man => Err(Error::Other(format!(
-            "{action:?} is not available in this build"
-        ))),
     }
 }
 

@@ -1,0 +1,240 @@
+//! Packaging hooks: `--completions SHELL` and `--man`.
+//!
+//! Both are generated from [`cli::command`], the clap definition that also
+//! renders `--help`, so packages ship documentation that cannot drift from
+//! the parser (as ripgrep's `rg --generate` and fd's `--gen-completions`
+//! do). Packagers run the built binary (`packaging/nix/package.nix`,
+//! `packaging/deb/build.sh`, `packaging/arch/PKGBUILD`); no copy is kept in
+//! the repository.
+//!
+//! Only these two actions call into this module: `clap_complete`,
+//! `clap_mangen` and `roff` are linked but never run on the launch path.
+
+use std::ffi::OsStr;
+
+use clap_complete::Shell;
+use roff::{Roff, bold, italic, roman};
+
+use crate::cli::{self, OPTIONS, Opt};
+use crate::config::SYSTEM_CONFIG;
+use crate::error::{Error, Result};
+
+/// The shells `--completions` writes for: the values the option table
+/// offers to completion, so `--help`, the completions and this list agree.
+fn shells() -> &'static [&'static str] {
+    OPTIONS
+        .iter()
+        .find(|d| d.opt == Opt::Completions)
+        .map_or(&[], |d| d.values)
+}
+
+/// The completion script for `shell` (`bash`, `zsh` or `fish`).
+pub fn completions(shell: &OsStr) -> Result<String> {
+    let known = shells();
+    let shell_name = shell.to_string_lossy();
+    let shell_kind = match shell.to_str() {
+        Some(name) if known.contains(&name) => name.parse::<Shell>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Error::usage(format!(
+            "unknown shell '{shell_name}' for --completions (one of: {})",
+            known.join(", ")
+        ))
+    })?;
+    let mut cmd = cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell_kind, &mut cmd, "gpu-launch", &mut out);
+    String::from_utf8(out).map_err(|e| Error::Other(format!("completion script: {e}")))
+}
+
+/// The man page, section 1, in roff.
+///
+/// clap_mangen renders the synopsis, description and options from
+/// [`cli::command`]; the sections a man page has and `--help` does not
+/// (environment, files, exit status) are added here. No date is written, so
+/// the page is the same on every build (reproducible packages).
+pub fn man_page() -> Result<String> {
+    let man = clap_mangen::Man::new(cli::command());
+    // The title by hand: clap_mangen drops an empty date argument, which
+    // shifts the source and manual into the wrong fields.
+    let mut out = format!(
+        ".TH GPU-LAUNCH 1 \"\" \"gpu-launch {}\" \"User Commands\"\n",
+        env!("CARGO_PKG_VERSION")
+    )
+    .into_bytes();
+    let render = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        out.extend_from_slice(name_section().as_bytes());
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        man.render_options_section(out)?;
+        out.extend_from_slice(extra_sections().as_bytes());
+        Ok(())
+    };
+    render(&mut out).map_err(|e| Error::Other(format!("man page: {e}")))?;
+    String::from_utf8(out).map_err(|e| Error::Other(format!("man page: {e}")))
+}
+
+/// A short NAME line (the one `whatis` and `apropos` show).
+fn name_section() -> String {
+    let mut r = Roff::new();
+    r.control("SH", ["NAME"]);
+    r.text([roman("gpu-launch - run a program on the right GPU")]);
+    r.to_roff()
+}
+
+/// A labelled paragraph: `.TP`, the label in bold, then the text.
+fn item(r: &mut Roff, label: &str, text: &str) {
+    r.control("TP", []);
+    r.text([bold(label)]);
+    r.text([roman(text)]);
+}
+
+fn extra_sections() -> String {
+    let mut r = Roff::new();
+    r.control("SH", ["ENVIRONMENT"]);
+    for (name, text) in [
+        (
+            "GPU_LAUNCH_GPU",
+            "A SPEC used when --gpu is not given (before the config file).",
+        ),
+        (
+            "GPU_LAUNCH_CONFIG",
+            "A config file read instead of the default search; it must exist.",
+        ),
+        (
+            "GPU_LAUNCH_LOG",
+            "A tracing filter (for example debug): log the decision to stderr.",
+        ),
+        (
+            "AQ_DRM_DEVICES, WLR_DRM_DEVICES, KWIN_DRM_DEVICES",
+            "The compositor's GPU list; its first entry is the default GPU (no offload).",
+        ),
+        (
+            "XDG_CONFIG_HOME",
+            "Where the user's config file is (default ~/.config).",
+        ),
+        (
+            "GPU_LAUNCH_SYSFS_ROOT",
+            "Testing hook: read this directory instead of /sys; no /dev node is opened.",
+        ),
+        (
+            "GPU_LAUNCH_NVML_LIBRARY",
+            "Load NVML from this path (details for --list, --doctor, --status).",
+        ),
+    ] {
+        item(&mut r, name, text);
+    }
+    r.control("SH", ["FILES"]);
+    item(
+        &mut r,
+        SYSTEM_CONFIG,
+        "System-wide config (TOML; written by the NixOS module). Keys: gpu, strict, \
+         [chromium] enable and programs, [apps.NAME] gpu.",
+    );
+    item(
+        &mut r,
+        "$XDG_CONFIG_HOME/gpu-launch/config.toml",
+        "The user's config, laid over the system one key by key. A config file writable \
+         by group or others, or owned by anyone but the user or root, is refused.",
+    );
+    r.control("SH", ["EXIT STATUS"]);
+    for (status, text) in [
+        (
+            "PROGRAM's own",
+            "after a successful exec: the process is PROGRAM.",
+        ),
+        (
+            "0",
+            "a query (--dry-run, --list, --print-env, --help, ...) succeeded.",
+        ),
+        ("1", "--doctor found a failing check."),
+        (
+            "125",
+            "gpu-launch itself failed: usage error, bad SPEC, malformed or untrusted config, --strict with no matching GPU, a refused state or desktop-file operation.",
+        ),
+        ("126", "PROGRAM was found but cannot be executed."),
+        ("127", "PROGRAM was not found."),
+    ] {
+        item(&mut r, status, text);
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (example, text) in [
+        (
+            "gpu-launch blender",
+            "Run Blender on the discrete or external GPU the desktop is not rendering on.",
+        ),
+        (
+            "gpu-launch --gpu PCI:1:0:0 steam",
+            "Run Steam on the GPU at PCI bus 1 (the NixOS/Xorg address form).",
+        ),
+        (
+            "gpu-launch --dry-run --gpu nvidia glxinfo",
+            "Show what would be set and run, without running it.",
+        ),
+        (
+            "eval \"$(gpu-launch --print-env --gpu amd)\"",
+            "Set the offload variables in the current shell.",
+        ),
+    ] {
+        r.control("TP", []);
+        r.text([bold(example)]);
+        r.text([roman(text)]);
+    }
+    r.control("SH", ["SEE ALSO"]);
+    r.text([
+        italic("prime-run"),
+        roman("(1), "),
+        italic("switcherooctl"),
+        roman("(1), "),
+        italic("env"),
+        roman("(1)"),
+    ]);
+    r.to_roff()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_offered_shell_generates() {
+        assert_eq!(shells(), ["bash", "zsh", "fish"]);
+        for shell in shells() {
+            let script = completions(OsStr::new(shell)).unwrap();
+            assert!(script.contains("gpu-launch"), "{shell}");
+            assert!(script.contains("completions"), "{shell}");
+        }
+    }
+
+    #[test]
+    fn unknown_shells_are_usage_errors() {
+        for bad in ["tcsh", "Bash", "", "powershell", "elvish"] {
+            let e = completions(OsStr::new(bad)).unwrap_err();
+            assert!(matches!(e, Error::Usage(_)), "{bad}: {e:?}");
+            assert!(e.to_string().contains("bash, zsh, fish"), "{e}");
+        }
+    }
+
+    #[test]
+    fn man_page_has_every_option_and_section() {
+        let page = man_page().unwrap();
+        assert!(page.starts_with(".TH GPU-LAUNCH 1"), "{}", &page[..40]);
+        for d in OPTIONS {
+            // roff escapes '-' as '\-'.
+            let long = format!("\\-\\-{}", d.long.replace('-', "\\-"));
+            assert!(page.contains(&long), "man page lacks --{}", d.long);
+        }
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "ENVIRONMENT",
+            "FILES",
+        ] {
+            assert!(page.contains(&format!(".SH {section}\n")), "{section}");
+        }
+        assert!(page.contains(".SH \"EXIT STATUS\"\n"));
+    }
+}

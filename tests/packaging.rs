@@ -1,0 +1,211 @@
+//! The packaging hooks through the real binary and the real tools: the
+//! completion scripts load in their shells and complete, the man page
+//! renders without warnings, an unknown shell is a usage error. (The Nix
+//! files are tested in tests/nix.rs, the .deb by .ci/run.)
+//!
+//! Each test needs its tool (bash, zsh, fish, groff) and fails naming the
+//! Debian package when it is missing; `.ci/run` installs them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{BIN, Run, require_tool};
+use gpu_launch::cli::OPTIONS;
+
+const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+
+/// Runs gpu-launch with a bare environment.
+fn gpu_launch(args: &[&str]) -> Run {
+    Command::new(BIN)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .args(args)
+        .output()
+        .expect("run gpu-launch")
+        .into()
+}
+
+/// The values the option table offers for `--long`.
+fn values(long: &str) -> Vec<String> {
+    let def = OPTIONS.iter().find(|d| d.long == long).unwrap();
+    assert!(!def.values.is_empty(), "--{long} offers no values");
+    def.values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+/// `gpu-launch --completions SHELL` written to `dir/name`.
+fn script(shell: &str, dir: &Path, name: &str) -> PathBuf {
+    let run = gpu_launch(&["--completions", shell]);
+    assert_eq!(run.status, 0, "{run:?}");
+    assert!(run.stderr.is_empty(), "{run:?}");
+    let path = dir.join(name);
+    std::fs::write(&path, run.stdout).unwrap();
+    path
+}
+
+/// Runs `tool args...` (a shell, groff, nix-instantiate) and returns what it
+/// printed, asserting success.
+fn tool(tool: &str, package: &str, args: &[&str]) -> String {
+    require_tool(tool, package);
+    let out = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed ({}):\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+#[test]
+fn bash_completion_loads_and_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = script("bash", dir.path(), "gpu-launch");
+    let path = file.to_str().unwrap();
+    tool("bash", "bash", &["-n", path]);
+    // Complete as readline would: find the function `complete` registered,
+    // then call it with COMP_WORDS/COMP_CWORD set.
+    let complete = r#"
+        source "$1"
+        fn=$(complete -p gpu-launch | sed -E 's/.* -F ([^ ]+) .*/\1/')
+        ask() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+                "$fn" gpu-launch "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                echo "${COMPREPLY[*]}"; }
+        ask gpu-launch --dry
+        ask gpu-launch --mode ''
+        ask gpu-launch --completions ''
+    "#;
+    let out = tool("bash", "bash", &["-c", complete, "bash", path]);
+    let lines: Vec<&str> = out.lines().collect();
+    let modes = values("mode").join(" ");
+    assert_eq!(lines, ["--dry-run", &modes, "bash zsh fish"], "{out}");
+}
+
+#[test]
+fn zsh_completion_loads_through_compinit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = script("zsh", dir.path(), "_gpu-launch");
+    tool("zsh", "zsh", &["-n", file.to_str().unwrap()]);
+    // As installed: a `_gpu-launch` file in $fpath that compinit picks up by
+    // its #compdef line, and whose function body loads.
+    let load = r#"
+        fpath=("$1" $fpath)
+        autoload -Uz compinit && compinit -u -D
+        print -r -- "$_comps[gpu-launch]"
+        autoload -Uz +X _gpu-launch && whence -w _gpu-launch
+    "#;
+    let out = tool(
+        "zsh",
+        "zsh",
+        &["-f", "-c", load, "zsh", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["_gpu-launch", "_gpu-launch: function"],
+        "{out}"
+    );
+}
+
+#[test]
+fn fish_completion_loads_and_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = script("fish", dir.path(), "gpu-launch.fish");
+    let path = file.to_str().unwrap();
+    tool("fish", "fish", &["-n", path]);
+    let ask = |line: &str| -> Vec<String> {
+        let cmd = format!("source {path}; complete -C '{line}'");
+        tool("fish", "fish", &["--no-config", "-c", &cmd])
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+            .collect()
+    };
+    // fish sorts what it offers.
+    assert_eq!(ask("gpu-launch --completions "), ["bash", "fish", "zsh"]);
+    let mut modes = values("mode");
+    modes.sort();
+    assert_eq!(ask("gpu-launch --mode "), modes);
+    assert!(ask("gpu-launch --dry").contains(&"--dry-run".to_owned()));
+}
+
+#[test]
+fn completions_and_man_page_name_every_option() {
+    let man = gpu_launch(&["--man"]);
+    assert_eq!(man.status, 0, "{man:?}");
+    for shell in SHELLS {
+        let run = gpu_launch(&["--completions", shell]);
+        assert_eq!(run.status, 0, "{run:?}");
+        for d in OPTIONS {
+            // fish writes `-l gpu`, the others `--gpu`.
+            let named = run.stdout.contains(&format!("--{}", d.long))
+                || run.stdout.contains(&format!("-l {}", d.long));
+            assert!(named, "{shell} completion lacks --{}", d.long);
+        }
+    }
+    for d in OPTIONS {
+        let roff = format!("\\-\\-{}", d.long.replace('-', "\\-"));
+        assert!(man.stdout.contains(&roff), "man page lacks --{}", d.long);
+    }
+}
+
+#[test]
+fn man_page_renders_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("gpu-launch.1");
+    std::fs::write(&page, gpu_launch(&["--man"]).stdout).unwrap();
+    let page = page.to_str().unwrap();
+    require_tool("groff", "groff-base");
+    let out = Command::new("groff")
+        .args(["-man", "-Tascii", "-ww", "-z", page])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "groff warns: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = tool("groff", "groff-base", &["-man", "-Tascii", "-P-cbou", page]);
+    for want in [
+        "gpu-launch - run a program on the right GPU",
+        "SYNOPSIS",
+        "--gpu <SPEC>",
+        "--completions <SHELL>",
+        "EXIT STATUS",
+        "/etc/gpu-launch/config.toml",
+        "GPU_LAUNCH_GPU",
+    ] {
+        assert!(
+            text.contains(want),
+            "rendered man page lacks {want:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn unknown_shell_is_a_usage_error() {
+    for args in [
+        &["--completions", "tcsh"][..],
+        &["--completions", "Bash"],
+        &["--completions", ""],
+        &["--completions"],
+        &["--completions", "bash", "extra"],
+        &["--man", "extra"],
+        &["--man", "--list"],
+    ] {
+        let run = gpu_launch(args);
+        assert_eq!(run.status, 125, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("gpu-launch: "), "{args:?}: {run:?}");
+    }
+    let run = gpu_launch(&["--completions", "tcsh"]);
+    assert!(
+        run.stderr.contains("'tcsh'") && run.stderr.contains("bash, zsh, fish"),
+        "{run:?}"
+    );
+}
