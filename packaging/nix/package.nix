@@ -18,17 +18,25 @@ rustPlatform.buildRustPackage {
   pname = cargoToml.package.name;
   inherit (cargoToml.package) version;
 
-  # Only what cargo reads, so editing packaging/, the README or CI does not
-  # rebuild. benches/ must be there because Cargo.toml declares its target.
+  # The repository less what cargo never reads, so that a new build input
+  # (build.rs, a data file of the tests) comes along by itself, while
+  # target/ of a checkout and edits to packaging/ or CI do not reach the build.
   src = lib.fileset.toSource {
     inherit root;
-    fileset = lib.fileset.unions [
-      (root + "/Cargo.toml")
-      (root + "/Cargo.lock")
-      (root + "/src")
-      (lib.fileset.maybeMissing (root + "/benches"))
-      (lib.fileset.maybeMissing (root + "/tests"))
-    ];
+    fileset = lib.fileset.difference root (
+      lib.fileset.unions (
+        map (p: lib.fileset.maybeMissing (root + p)) [
+          "/.git"
+          "/.ci"
+          "/target"
+          "/fuzz"
+          "/packaging"
+          "/flake.nix"
+          "/flake.lock"
+          "/result"
+        ]
+      )
+    );
   };
 
   cargoLock.lockFile = root + "/Cargo.lock";

@@ -419,9 +419,15 @@ let
         "installManPage gpu-launch.1"
       ]
     )
-    ++ expectPkg "source holds what cargo reads" (
-      builtins.all builtins.pathExists (builtins.filter (p: p != null) pkg.src.fileset)
-      && builtins.length pkg.src.fileset == 5
+    ++ expectPkg "source is the repository less packaging/, target/ and CI" (
+      pkg.src.root == ../../..
+      && pkg.src.fileset.from == ../../..
+      && builtins.all (p: builtins.elem p pkg.src.fileset.without) [
+        ../../../packaging
+        ../../../.ci
+        ../../../flake.nix
+      ]
+      && !(builtins.elem ../../../src pkg.src.fileset.without)
     );
 
   # The flake's outputs, with a stub nixpkgs input.

@@ -133,7 +133,8 @@ let
         _stubFileset = true;
         inherit (args) root fileset;
       };
-      unions = paths: paths;
+      unions = sets: builtins.filter (s: s != null) sets;
+      difference = from: without: { inherit from without; };
       maybeMissing = path: if builtins.pathExists path then path else null;
     };
     licenses = {
