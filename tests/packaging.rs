@@ -1,10 +1,12 @@
 //! The packaging hooks through the real binary and the real tools: the
 //! completion scripts load in their shells and complete, the man page
-//! renders without warnings, an unknown shell is a usage error. (The Nix
-//! files are tested in tests/nix.rs, the .deb by .ci/run.)
+//! renders without warnings, an unknown shell is a usage error; the examples
+//! under packaging/examples/ use real options and the PKGBUILD parses. (The
+//! Nix files are tested in tests/nix.rs, the .deb by .ci/run.)
 //!
-//! Each test needs its tool (bash, zsh, fish, groff) and fails naming the
-//! Debian package when it is missing; `.ci/run` installs them.
+//! Each test needs its tool (bash, zsh, fish, groff, desktop-file-validate)
+//! and fails naming the Debian package when it is missing; `.ci/run`
+//! installs them.
 
 mod common;
 
@@ -208,4 +210,72 @@ fn unknown_shell_is_a_usage_error() {
         run.stderr.contains("'tcsh'") && run.stderr.contains("bash, zsh, fish"),
         "{run:?}"
     );
+}
+
+/// Every gpu-launch command line in packaging/examples/ and the PKGBUILD's
+/// version: the examples use options that exist, in combinations the parser
+/// takes (checked in-process with `cli::parse`: nothing is run).
+#[test]
+fn examples_use_real_options() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/examples");
+    let read = |rel: &str| std::fs::read_to_string(examples.join(rel)).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for line in read("hyprland.conf").lines() {
+        if let Some((_, cmd)) = line.split_once("exec, ") {
+            lines.push(cmd.trim().to_owned());
+        }
+    }
+    let waybar: serde_json::Value = serde_json::from_str(&read("waybar/config.json")).unwrap();
+    let module = &waybar["custom/gpu"];
+    assert_eq!(module["exec"], "gpu-launch --status --waybar");
+    assert_eq!(module["return-type"], "json");
+    for key in ["exec", "on-click", "on-click-right", "on-click-middle"] {
+        let cmd = module[key].as_str().unwrap();
+        lines.push(cmd.split(" && ").next().unwrap().to_owned());
+    }
+    for line in read("blender.desktop").lines() {
+        if let Some(cmd) = line.strip_prefix("Exec=") {
+            lines.push(cmd.replace(" %f", ""));
+        }
+    }
+    assert!(lines.len() >= 12, "{lines:?}");
+    for line in &lines {
+        let words: Vec<std::ffi::CString> = line
+            .split_whitespace()
+            .map(|w| std::ffi::CString::new(w).unwrap())
+            .collect();
+        assert_eq!(words[0].to_str().unwrap(), "gpu-launch", "{line}");
+        let args: Vec<&std::ffi::CStr> = words.iter().map(AsRef::as_ref).collect();
+        let parsed = gpu_launch::cli::parse(&args).and_then(|cli| cli.action());
+        assert!(parsed.is_ok(), "{line}: {parsed:?}");
+    }
+}
+
+#[test]
+fn example_desktop_file_validates() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/examples/blender.desktop");
+    let out = tool(
+        "desktop-file-validate",
+        "desktop-file-utils",
+        &[file.to_str().unwrap()],
+    );
+    assert!(out.is_empty(), "{out}");
+}
+
+#[test]
+fn pkgbuild_parses_and_matches_the_crate_version() {
+    let pkgbuild = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/arch/PKGBUILD");
+    let path = pkgbuild.to_str().unwrap();
+    tool("bash", "bash", &["-n", path]);
+    let version = tool(
+        "bash",
+        "bash",
+        &[
+            "-c",
+            "startdir=$(dirname \"$1\"); source \"$1\"; echo \"$pkgver\"",
+            "bash",
+            path,
+        ],
+    );
+    assert_eq!(version.trim(), env!("CARGO_PKG_VERSION"));
 }
