@@ -222,7 +222,7 @@ fn examples_use_real_options() {
     let mut lines: Vec<String> = Vec::new();
     for line in read("hyprland.conf").lines() {
         if let Some((_, cmd)) = line.split_once("exec, ") {
-            lines.push(cmd.trim().to_owned());
+            lines.push(cmd.split(" && ").next().unwrap().trim().to_owned());
         }
     }
     let waybar: serde_json::Value = serde_json::from_str(&read("waybar/config.json")).unwrap();
