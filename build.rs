@@ -4,6 +4,10 @@
 //! before `main`, measured with callgrind; see README, "Performance"). gcc's
 //! own `-static-libgcc` does the same. Skipped when the C toolchain has no
 //! `libgcc_eh.a` (the binary then links `libgcc_s` as usual).
+//!
+//! They also resolve undefined weak symbols (`__gmon_start__`, `_ITM_*`,
+//! which nothing defines) at link time instead of asking the dynamic loader
+//! on every start (`-z nodynamic-undefined-weak`: about 1,600 instructions).
 
 use std::process::Command;
 
@@ -23,6 +27,7 @@ fn main() {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .map(|p| p.trim().to_owned())
         .filter(|p| p.starts_with('/') && std::path::Path::new(p).exists());
+    println!("cargo:rustc-link-arg-bins=-Wl,-z,nodynamic-undefined-weak");
     if let Some(path) = found {
         if let Some(dir) = std::path::Path::new(&path).parent() {
             println!("cargo:rustc-link-search=native={}", dir.display());

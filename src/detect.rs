@@ -472,17 +472,25 @@ fn choose_default(gpus: &[Gpu], hints: &Hints<'_>) -> Option<(usize, DefaultReas
 /// The node name a compositor entry refers to: its file name, after following
 /// symlinks (`/dev/dri/igpu -> card1`) when allowed and the path exists.
 fn entry_node_name(entry: &[u8], follow: bool) -> Vec<u8> {
-    let path = Path::new(OsStr::from_bytes(entry));
+    let given = Path::new(OsStr::from_bytes(entry));
     if follow {
-        if let Ok(real) = std::fs::canonicalize(path) {
-            if let Some(name) = real.file_name() {
-                return name.as_bytes().to_vec();
-            }
+        // Follow the entry's own link chain (`igpu -> card1`); only its last
+        // component names the node. A few `readlink`s, never an `open`.
+        let mut path = given.to_path_buf();
+        for _ in 0..16 {
+            let Ok(target) = std::fs::read_link(&path) else {
+                break;
+            };
+            path = match sysfs::parent(&path) {
+                Some(dir) if target.is_relative() => dir.join(target),
+                _ => target,
+            };
+        }
+        if path.as_os_str() != given.as_os_str() && path.exists() {
+            return sysfs::name(&path).to_vec();
         }
     }
-    path.file_name()
-        .map(|n| n.as_bytes().to_vec())
-        .unwrap_or_default()
+    sysfs::name(given).to_vec()
 }
 
 #[cfg(test)]
@@ -557,6 +565,26 @@ mod tests {
             Kind::Integrated
         );
         assert_eq!(c(None, None, None, Some("vgem"), false), Kind::Virtual);
+    }
+
+    #[test]
+    fn compositor_entries_follow_their_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("card1"), "").unwrap();
+        std::os::unix::fs::symlink("card1", d.join("igpu")).unwrap();
+        std::os::unix::fs::symlink(d.join("igpu"), d.join("gpu-link")).unwrap();
+        std::os::unix::fs::symlink("card9", d.join("dangling")).unwrap();
+        let name = |p: &Path, follow| entry_node_name(p.as_os_str().as_bytes(), follow);
+        assert_eq!(name(&d.join("igpu"), true), b"card1");
+        assert_eq!(name(&d.join("gpu-link"), true), b"card1");
+        assert_eq!(
+            name(&d.join("igpu"), false),
+            b"igpu",
+            "fixture machines never follow"
+        );
+        assert_eq!(name(&d.join("dangling"), true), b"dangling");
+        assert_eq!(name(Path::new("/dev/dri/card0"), false), b"card0");
     }
 
     #[test]

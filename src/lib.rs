@@ -164,29 +164,21 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
 /// Refuses to run setuid or setgid: an exec wrapper that sets the environment
 /// with raised privileges would be a root shell for anyone.
 fn refuse_privileged() -> Result<()> {
-    use nix::unistd::{getegid, geteuid, getgid, getuid};
     // The kernel flags every exec whose effective ids differ from the real
     // ones; ask the ids themselves only to word the refusal.
     if !sys::secure_exec() {
         return Ok(());
     }
-    if getuid() != geteuid() {
-        return Err(Error::Privileged(format!(
-            "real uid {} but effective uid {}",
-            getuid(),
-            geteuid()
-        )));
-    }
-    if getgid() != getegid() {
-        return Err(Error::Privileged(format!(
-            "real gid {} but effective gid {}",
-            getgid(),
-            getegid()
-        )));
-    }
-    Err(Error::Privileged(
-        "started in secure mode (AT_SECURE: file capabilities)".into(),
-    ))
+    let why = match (nix::unistd::getresuid(), nix::unistd::getresgid()) {
+        (Ok(u), _) if u.real != u.effective => {
+            format!("real uid {} but effective uid {}", u.real, u.effective)
+        }
+        (_, Ok(g)) if g.real != g.effective => {
+            format!("real gid {} but effective gid {}", g.real, g.effective)
+        }
+        _ => "started in secure mode (AT_SECURE: file capabilities)".into(),
+    };
+    Err(Error::Privileged(why))
 }
 
 fn print(text: &str) -> Result<ExitStatus> {

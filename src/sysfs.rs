@@ -230,12 +230,16 @@ fn normalize(path: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The value of `KEY=` in a `uevent` file's text.
+/// The value of `KEY=` in a `uevent` file's text (line by line, `memchr`
+/// from one line to the next).
 pub fn uevent_value<'a>(uevent: &'a str, key: &str) -> Option<&'a str> {
-    uevent.lines().find_map(|line| {
-        let rest = line.strip_prefix(key)?;
-        rest.strip_prefix('=').map(str::trim)
-    })
+    let mut rest = uevent;
+    loop {
+        if let Some(v) = rest.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+            return Some(v.split('\n').next().unwrap_or(v).trim());
+        }
+        rest = &rest[rest.find('\n')? + 1..];
+    }
 }
 
 /// `renderD128` -> `Some(("renderD", 128))`, `card1` -> `Some(("card", 1))`;
