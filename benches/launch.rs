@@ -72,7 +72,7 @@ fn medians(cmds: &[String], root: &Path, home: &Path, work: &Path, runs: u32) ->
     cmd.args([
         "-N",
         "--warmup",
-        "50",
+        "20",
         "--runs",
         &runs.to_string(),
         "--export-json",
@@ -165,9 +165,30 @@ fn measure(root: &Path, home: &Path, work: &Path, prime_run: &str, lang: Option<
     let i_script = instructions(&script, root, home, work);
 
     let quick = std::env::var_os("LAUNCH_BENCH_QUICK").is_some();
-    let runs = if quick { 200 } else { 2000 };
+    let (rounds, runs) = if quick { (3, 100) } else { (10, 300) };
     let cmds = [env_cmd.join(" "), ours.join(" "), script.join(" ")];
-    let m = medians(&cmds, root, home, work, runs);
+    // Paired measurement: short hyperfine rounds, alternating which command
+    // goes first, so drift in machine load hits both sides; each ratio is
+    // per round, the reported ratio the median over rounds.
+    let mut per_round: Vec<Vec<f64>> = Vec::new();
+    for r in 0..rounds {
+        let order: Vec<usize> = if r % 2 == 0 { vec![0, 1, 2] } else { vec![2, 1, 0] };
+        let ordered: Vec<String> = order.iter().map(|&i| cmds[i].clone()).collect();
+        let got = medians(&ordered, root, home, work, runs);
+        let mut round = vec![0.0; 3];
+        for (k, &i) in order.iter().enumerate() {
+            round[i] = got[k];
+        }
+        per_round.push(round);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let m: Vec<f64> = (0..3).map(|i| median(per_round.iter().map(|r| r[i]).collect())).collect();
+    let wall_ratio: Vec<f64> = (0..3)
+        .map(|i| median(per_round.iter().map(|r| r[i] / r[0]).collect()))
+        .collect();
 
     let (n_ours, calls) = syscalls(&ours, root, home, work);
     let (n_env, _) = syscalls(&env_cmd, root, home, work);
@@ -187,14 +208,15 @@ fn measure(root: &Path, home: &Path, work: &Path, prime_run: &str, lang: Option<
         ("gpu-launch /bin/true", i_ours, m[1]),
         ("prime-run-style bash /bin/true", i_script, m[2]),
     ];
-    for (name, i, t) in rows {
+    for (k, (name, i, t)) in rows.into_iter().enumerate() {
         println!(
             "{name:<34} {i:>14} {:>9.2}x {:>11.0} µs {:>9.2}x",
             i as f64 / i_env as f64,
             t,
-            t / m[0]
+            wall_ratio[k]
         );
     }
+    println!("(wall: median over {rounds} paired rounds of {runs} runs each)");
     println!("syscalls before exec: gpu-launch {n_ours}, env {n_env}");
     println!("binary size: {size} bytes");
     if std::env::var_os("LAUNCH_BENCH_SYSCALLS").is_some() {

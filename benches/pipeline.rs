@@ -1,6 +1,7 @@
 //! In-process cost of a launch decision on each fixture machine shape:
-//! detection (the sysfs walk), config search, SPEC choice, selection, the
-//! environment plan and PROGRAM's PATH lookup — everything but the exec.
+//! detection (the sysfs walk), config search, session state, SPEC choice,
+//! selection, the environment plan and PROGRAM's PATH lookup — everything
+//! but the exec.
 //!
 //! `cargo bench --bench pipeline` prints time and allocations per shape
 //! (divan's AllocProfiler). Numbers are in the README.
@@ -12,7 +13,6 @@ use std::ffi::{CStr, CString};
 
 use divan::{AllocProfiler, Bencher};
 use gpu_launch::environ::{Environ, owned};
-use gpu_launch::plan::Session;
 use gpu_launch::{Context, cli, detect, exec, make_plan, plan, spec};
 
 #[global_allocator]
@@ -45,11 +45,13 @@ fn shape(name: &str) -> fixture::Fixture {
 fn launch_decision(bencher: Bencher, name: &str) {
     let fx = shape(name);
     let home = tempfile::tempdir().unwrap();
+    let run = tempfile::tempdir().unwrap(); // 0700, as a session's runtime dir
     let vars = owned(&[
         ("PATH", "/usr/local/bin:/usr/bin:/bin"),
         ("HOME", home.path().to_str().unwrap()),
         ("GPU_LAUNCH_SYSFS_ROOT", fx.root().to_str().unwrap()),
         ("AQ_DRM_DEVICES", "/dev/dri/card1"),
+        ("XDG_RUNTIME_DIR", run.path().to_str().unwrap()),
     ]);
     let args: Vec<CString> = ["gpu-launch", "true"]
         .iter()
@@ -59,8 +61,11 @@ fn launch_decision(bencher: Bencher, name: &str) {
         let env = Environ::new(vars.iter().map(AsRef::as_ref).collect());
         let refs: Vec<&CStr> = args.iter().map(AsRef::as_ref).collect();
         let cli = cli::parse(&refs).unwrap();
-        let ctx = Context::new(&env);
-        let (machine, mut plan) = make_plan(&ctx, &cli, &Session::default()).unwrap();
+        let mut ctx = Context::new(&env);
+        ctx.read_power = false; // as a launch does
+        let ctx = ctx;
+        let session = gpu_launch::state::session(&env, false, false).unwrap();
+        let (machine, mut plan) = make_plan(&ctx, &cli, &session).unwrap();
         plan.program = Some(exec::resolve("true".as_ref(), env.get("PATH")).unwrap());
         divan::black_box((machine, plan.set.len()));
     });
