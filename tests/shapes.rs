@@ -50,302 +50,72 @@ fn check_list(name: &str, shape: fn() -> Fixture, expected: &[Listed]) {
 }
 
 #[test]
+#[rustfmt::skip] // one line per expected GPU reads like the spec
 fn list_finds_each_shapes_gpus() {
     use fixture::*;
-    let nv = Some("nvidia");
-    let amd = Some("amd");
-    let intel = Some("intel");
-    check_list(
-        "intel_nvidia_laptop",
-        intel_nvidia_laptop,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-        ],
-    );
-    check_list(
-        "amd_nvidia_laptop",
-        amd_nvidia_laptop,
-        &[
-            (
-                Some("0000:05:00.0"),
-                "integrated",
-                "amdgpu",
-                Some("/dev/dri/renderD129"),
-                amd,
-            ),
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD128"),
-                nv,
-            ),
-        ],
-    );
-    check_list(
-        "intel_amd_laptop",
-        intel_amd_laptop,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:03:00.0"),
-                "discrete",
-                "amdgpu",
-                Some("/dev/dri/renderD129"),
-                amd,
-            ),
-        ],
-    );
-    check_list(
-        "amd_amd_laptop",
-        amd_amd_laptop,
-        &[
-            (
-                Some("0000:c4:00.0"),
-                "integrated",
-                "amdgpu",
-                Some("/dev/dri/renderD129"),
-                amd,
-            ),
-            (
-                Some("0000:03:00.0"),
-                "discrete",
-                "amdgpu",
-                Some("/dev/dri/renderD128"),
-                amd,
-            ),
-        ],
-    );
-    check_list(
-        "intel_nvidia_egpu",
-        intel_nvidia_egpu,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:2e:00.0"),
-                "external",
-                "nvidia",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-        ],
-    );
-    check_list(
-        "laptop_dgpu_and_egpu",
-        laptop_dgpu_and_egpu,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-            (
-                Some("0000:22:00.0"),
-                "external",
-                "amdgpu",
-                Some("/dev/dri/renderD130"),
-                amd,
-            ),
-        ],
-    );
-    check_list(
-        "desktop_boot_dgpu",
-        desktop_boot_dgpu,
-        &[
-            (
-                Some("0000:0b:00.0"),
-                "discrete",
-                "amdgpu",
-                Some("/dev/dri/renderD129"),
-                amd,
-            ),
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-        ],
-    );
-    check_list(
-        "desktop_three_nvidia",
-        desktop_three_nvidia,
-        &[
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD128"),
-                nv,
-            ),
-            (
-                Some("0000:21:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-            (
-                Some("0000:41:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD130"),
-                nv,
-            ),
-        ],
-    );
-    check_list(
-        "vm_virtio",
-        vm_virtio,
-        &[(
-            Some("0000:00:01.0"),
-            "virtual",
-            "virtio_gpu",
-            Some("/dev/dri/renderD128"),
-            Some("virtio"),
-        )],
-    );
-    check_list(
-        "vm_passthrough",
-        vm_passthrough,
-        &[
-            (
-                Some("0000:00:01.0"),
-                "virtual",
-                "virtio_gpu",
-                Some("/dev/dri/renderD128"),
-                Some("virtio"),
-            ),
-            (
-                Some("0000:06:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-        ],
-    );
+    let (nv, amd, intel) = (Some("nvidia"), Some("amd"), Some("intel"));
+    let r = |n: u32| Some(["/dev/dri/renderD128", "/dev/dri/renderD129", "/dev/dri/renderD130"][(n - 128) as usize]);
+    check_list("intel_nvidia_laptop", intel_nvidia_laptop, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(129), nv),
+    ]);
+    check_list("amd_nvidia_laptop", amd_nvidia_laptop, &[
+        (Some("0000:05:00.0"), "integrated", "amdgpu", r(129), amd),
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+    ]);
+    check_list("intel_amd_laptop", intel_amd_laptop, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:03:00.0"), "discrete", "amdgpu", r(129), amd),
+    ]);
+    check_list("amd_amd_laptop", amd_amd_laptop, &[
+        (Some("0000:c4:00.0"), "integrated", "amdgpu", r(129), amd),
+        (Some("0000:03:00.0"), "discrete", "amdgpu", r(128), amd),
+    ]);
+    check_list("intel_nvidia_egpu", intel_nvidia_egpu, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:2e:00.0"), "external", "nvidia", r(129), nv),
+    ]);
+    check_list("laptop_dgpu_and_egpu", laptop_dgpu_and_egpu, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:22:00.0"), "external", "amdgpu", r(130), amd),
+    ]);
+    check_list("desktop_boot_dgpu", desktop_boot_dgpu, &[
+        (Some("0000:0b:00.0"), "discrete", "amdgpu", r(129), amd),
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+    ]);
+    check_list("desktop_three_nvidia", desktop_three_nvidia, &[
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+        (Some("0000:21:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:41:00.0"), "discrete", "nvidia", r(130), nv),
+    ]);
+    check_list("vm_virtio", vm_virtio, &[
+        (Some("0000:00:01.0"), "virtual", "virtio_gpu", r(128), Some("virtio")),
+    ]);
+    check_list("vm_passthrough", vm_passthrough, &[
+        (Some("0000:00:01.0"), "virtual", "virtio_gpu", r(128), Some("virtio")),
+        (Some("0000:06:00.0"), "discrete", "nvidia", r(129), nv),
+    ]);
     check_list("no_gpu", no_gpu, &[]);
-    check_list(
-        "nvidia_without_drm",
-        nvidia_without_drm,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (Some("0000:01:00.0"), "discrete", "nvidia", None, nv),
-        ],
-    );
-    check_list(
-        "arm_soc",
-        arm_soc,
-        &[(
-            None,
-            "integrated",
-            "panfrost",
-            Some("/dev/dri/renderD128"),
-            None,
-        )],
-    );
-    check_list(
-        "mux_nvidia_default",
-        mux_nvidia_default,
-        &[
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nvidia",
-                Some("/dev/dri/renderD128"),
-                nv,
-            ),
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD129"),
-                intel,
-            ),
-        ],
-    );
-    check_list(
-        "intel_nouveau_laptop",
-        intel_nouveau_laptop,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:01:00.0"),
-                "discrete",
-                "nouveau",
-                Some("/dev/dri/renderD129"),
-                nv,
-            ),
-        ],
-    );
-    check_list(
-        "intel_arc_desktop",
-        intel_arc_desktop,
-        &[
-            (
-                Some("0000:00:02.0"),
-                "integrated",
-                "i915",
-                Some("/dev/dri/renderD128"),
-                intel,
-            ),
-            (
-                Some("0000:03:00.0"),
-                "discrete",
-                "xe",
-                Some("/dev/dri/renderD129"),
-                intel,
-            ),
-        ],
-    );
+    check_list("nvidia_without_drm", nvidia_without_drm, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:01:00.0"), "discrete", "nvidia", None, nv),
+    ]);
+    check_list("arm_soc", arm_soc, &[
+        (None, "integrated", "panfrost", r(128), None),
+    ]);
+    check_list("mux_nvidia_default", mux_nvidia_default, &[
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+        (Some("0000:00:02.0"), "integrated", "i915", r(129), intel),
+    ]);
+    check_list("intel_nouveau_laptop", intel_nouveau_laptop, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:01:00.0"), "discrete", "nouveau", r(129), nv),
+    ]);
+    check_list("intel_arc_desktop", intel_arc_desktop, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:03:00.0"), "discrete", "xe", r(129), intel),
+    ]);
 }
 
 #[test]
