@@ -172,7 +172,11 @@ fn measure(root: &Path, home: &Path, work: &Path, prime_run: &str, lang: Option<
     // per round, the reported ratio the median over rounds.
     let mut per_round: Vec<Vec<f64>> = Vec::new();
     for r in 0..rounds {
-        let order: Vec<usize> = if r % 2 == 0 { vec![0, 1, 2] } else { vec![2, 1, 0] };
+        let order: Vec<usize> = if r % 2 == 0 {
+            vec![0, 1, 2]
+        } else {
+            vec![2, 1, 0]
+        };
         let ordered: Vec<String> = order.iter().map(|&i| cmds[i].clone()).collect();
         let got = medians(&ordered, root, home, work, runs);
         let mut round = vec![0.0; 3];
@@ -185,7 +189,9 @@ fn measure(root: &Path, home: &Path, work: &Path, prime_run: &str, lang: Option<
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let m: Vec<f64> = (0..3).map(|i| median(per_round.iter().map(|r| r[i]).collect())).collect();
+    let m: Vec<f64> = (0..3)
+        .map(|i| median(per_round.iter().map(|r| r[i]).collect()))
+        .collect();
     let wall_ratio: Vec<f64> = (0..3)
         .map(|i| median(per_round.iter().map(|r| r[i] / r[0]).collect()))
         .collect();
