@@ -1,0 +1,76 @@
+//! Regression tests, each named after what broke (found by the hostile-input
+//! review and the fuzz targets in `fuzz/`; see README, "Hardening").
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Env, Run, fixture};
+
+/// Runs `cmd` and fails the test (killing the child) when it takes longer
+/// than a few seconds: what these tests guard against is a hang.
+fn run_briefly(mut cmd: Command) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gpu-launch");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gpu-launch hung: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output").into()
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+#[test]
+fn sysfs_attribute_that_is_a_fifo_does_not_hang_detection() {
+    let m = fixture::intel_nvidia_laptop();
+    let dgpu = m
+        .root()
+        .join("devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+    for attr in ["uevent", "boot_vga", "removable", "power/runtime_status"] {
+        let p = dgpu.join(attr);
+        let _ = std::fs::remove_file(&p);
+        mkfifo(&p);
+    }
+    let env = Env::new(m.root());
+    let r = run_briefly(env.command(&["--list", "--json"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    // The GPU is still found (its driver through the `driver` link).
+    assert_eq!(r.json().as_array().unwrap().len(), 2, "{r:?}");
+    let r = run_briefly(env.command(&["--dry-run", "true"]));
+    assert_eq!(r.status, 0, "{r:?}");
+}
+
+#[test]
+fn sysfs_attribute_that_links_out_of_the_root_is_not_read() {
+    let m = fixture::intel_nvidia_laptop();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("uevent"),
+        "DRIVER=amdgpu\nPCI_ID=1002:73BF\n",
+    )
+    .unwrap();
+    let uevent = m
+        .root()
+        .join("devices/pci0000:00/0000:00:01.0/0000:01:00.0/uevent");
+    std::fs::remove_file(&uevent).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("uevent"), &uevent).unwrap();
+    let r = run_briefly(Env::new(m.root()).command(&["--list", "--json"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    assert!(!r.stdout.contains("amdgpu"), "{}", r.stdout);
+}
