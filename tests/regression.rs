@@ -36,6 +36,11 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
 }
 
+fn one_error_line(r: &Run) {
+    assert!(r.stderr.starts_with("gpu-launch: "), "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+}
+
 #[test]
 fn sysfs_attribute_that_is_a_fifo_does_not_hang_detection() {
     let m = fixture::intel_nvidia_laptop();
@@ -73,4 +78,28 @@ fn sysfs_attribute_that_links_out_of_the_root_is_not_read() {
     let r = run_briefly(Env::new(m.root()).command(&["--list", "--json"]));
     assert_eq!(r.status, 0, "{r:?}");
     assert!(!r.stdout.contains("amdgpu"), "{}", r.stdout);
+}
+
+#[test]
+fn config_file_that_is_a_fifo_is_refused_not_waited_on() {
+    let m = fixture::intel_nvidia_laptop();
+    let env = Env::new(m.root());
+    let fifo = env.home().join("config.toml");
+    mkfifo(&fifo);
+    let r = run_briefly(env.command(&[
+        "--config".as_ref(),
+        fifo.as_os_str(),
+        "--dry-run".as_ref(),
+        "true".as_ref(),
+    ]));
+    assert_eq!(r.status, 125, "{r:?}");
+    one_error_line(&r);
+    assert!(r.stderr.contains("not a regular file"), "{r:?}");
+    // The same in the default search (the user's file).
+    let dir = env.home().join(".config/gpu-launch");
+    std::fs::create_dir_all(&dir).unwrap();
+    mkfifo(&dir.join("config.toml"));
+    let r = run_briefly(env.command(&["--dry-run", "true"]));
+    assert_eq!(r.status, 125, "{r:?}");
+    one_error_line(&r);
 }
