@@ -103,3 +103,57 @@ fn config_file_that_is_a_fifo_is_refused_not_waited_on() {
     assert_eq!(r.status, 125, "{r:?}");
     one_error_line(&r);
 }
+
+/// `$XDG_RUNTIME_DIR` with a private state directory in it.
+fn runtime_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::DirBuilderExt;
+    let runtime = tempfile::tempdir().unwrap();
+    let dir = runtime.path().join("gpu-launch");
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+    (runtime, dir)
+}
+
+#[test]
+fn state_file_that_is_a_fifo_is_refused_not_waited_on() {
+    let m = fixture::intel_nvidia_laptop();
+    for name in ["mode", "next"] {
+        let (runtime, dir) = runtime_dir();
+        let env = Env::new(m.root()).set("XDG_RUNTIME_DIR", runtime.path().to_str().unwrap());
+        for args in [&["true"][..], &["--dry-run", "true"], &["--status"]] {
+            // A launch claims (and so removes) a `next` it refuses.
+            if !dir.join(name).exists() {
+                mkfifo(&dir.join(name));
+            }
+            let r = run_briefly(env.command(args));
+            assert_eq!(r.status, 125, "{name} {args:?}: {r:?}");
+            one_error_line(&r);
+            assert!(r.stderr.contains("not a regular file"), "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn symlinked_state_directory_is_refused_before_next_is_claimed() {
+    // The launch used to rename `next` through the link (and remove it)
+    // before it checked the directory: a file named `next` wherever the
+    // link pointed was lost.
+    let m = fixture::intel_nvidia_laptop();
+    let runtime = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("next"), "precious\n").unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), runtime.path().join("gpu-launch")).unwrap();
+    let env = Env::new(m.root()).set("XDG_RUNTIME_DIR", runtime.path().to_str().unwrap());
+    let r = run_briefly(env.command(&["true"]));
+    assert_eq!(r.status, 125, "{r:?}");
+    one_error_line(&r);
+    assert!(r.stderr.contains("symbolic link"), "{r:?}");
+    let names: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["next"]);
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.path().join("next")).unwrap(),
+        "precious\n"
+    );
+}
