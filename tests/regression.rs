@@ -157,3 +157,97 @@ fn symlinked_state_directory_is_refused_before_next_is_claimed() {
         "precious\n"
     );
 }
+
+#[test]
+fn desktop_file_that_is_a_fifo_is_refused_not_waited_on() {
+    let m = fixture::no_gpu();
+    let share = tempfile::tempdir().unwrap();
+    let apps = share.path().join("applications");
+    std::fs::create_dir(&apps).unwrap();
+    mkfifo(&apps.join("foo.desktop"));
+    let out = tempfile::tempdir().unwrap();
+    let env = Env::new(m.root()).set("XDG_DATA_DIRS", share.path().to_str().unwrap());
+    let by_path = apps.join("foo.desktop");
+    for app in ["foo", by_path.to_str().unwrap()] {
+        let r = run_briefly(env.command(&[
+            "--install-desktop",
+            app,
+            "--output",
+            out.path().to_str().unwrap(),
+        ]));
+        assert_eq!(r.status, 125, "{app}: {r:?}");
+        one_error_line(&r);
+        assert!(r.stderr.contains("not a desktop file"), "{r:?}");
+    }
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+/// Installs an override of a minimal entry into `out`; returns its path.
+fn install_into(env: &Env, out: &Path) -> std::path::PathBuf {
+    let src = out.parent().unwrap().join("x.desktop");
+    std::fs::write(
+        &src,
+        "[Desktop Entry]\nType=Application\nName=X\nExec=x %U\n",
+    )
+    .unwrap();
+    let r = env.run(&[
+        "--install-desktop".as_ref(),
+        src.as_os_str(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.status, 0, "{r:?}");
+    out.join("x.desktop")
+}
+
+#[test]
+fn uninstall_in_a_world_writable_directory_is_refused() {
+    // --install-desktop refused such a directory; --uninstall-desktop
+    // removed files in it all the same.
+    use std::os::unix::fs::PermissionsExt;
+    let m = fixture::no_gpu();
+    let env = Env::new(m.root());
+    let top = tempfile::tempdir().unwrap();
+    let out = top.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let ours = install_into(&env, &out);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let r = env.run(&[
+        "--uninstall-desktop".as_ref(),
+        "x".as_ref(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.status, 125, "{r:?}");
+    one_error_line(&r);
+    assert!(r.stderr.contains("writable by everyone"), "{r:?}");
+    assert!(ours.exists());
+}
+
+#[test]
+fn desktop_output_directory_owned_by_another_user_is_refused() {
+    if !nix::unistd::getuid().is_root() {
+        eprintln!("skipped: only root can make a directory another user owns");
+        return;
+    }
+    let m = fixture::no_gpu();
+    let env = Env::new(m.root());
+    let top = tempfile::tempdir().unwrap();
+    let out = top.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let ours = install_into(&env, &out);
+    std::os::unix::fs::chown(&out, Some(4321), Some(4321)).unwrap();
+    for verb in ["--install-desktop", "--uninstall-desktop"] {
+        let app = top.path().join("x.desktop");
+        let r = env.run(&[
+            verb.as_ref(),
+            app.as_os_str(),
+            "--output".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(r.status, 125, "{verb}: {r:?}");
+        one_error_line(&r);
+        assert!(r.stderr.contains("owned by uid 4321"), "{r:?}");
+    }
+    assert!(ours.exists());
+}
