@@ -54,6 +54,15 @@ impl Sysfs {
         &self.root
     }
 
+    /// True when `path` is strictly below the root (lexically).
+    pub fn below_root(&self, path: &Path) -> bool {
+        let (path, root) = (
+            path.as_os_str().as_bytes(),
+            self.root.as_os_str().as_bytes(),
+        );
+        path.len() > root.len() && within(path, root)
+    }
+
     /// `root/rel`.
     pub fn path(&self, rel: &str) -> PathBuf {
         join(&self.root, rel.as_bytes())

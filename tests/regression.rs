@@ -251,3 +251,23 @@ fn desktop_output_directory_owned_by_another_user_is_refused() {
     }
     assert!(ours.exists());
 }
+
+#[test]
+fn sysfs_root_named_drm_does_not_let_a_node_owner_escape_it() {
+    // With GPU_LAUNCH_SYSFS_ROOT=.../drm and `class/drm/renderD128 ->
+    // ../../renderD128`, the node's owner was taken to be the root's parent,
+    // and its `uevent` (outside the root) was read.
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outer.path().join("uevent"),
+        "DRIVER=amdgpu\nPCI_SLOT_NAME=0000:09:00.0\nPCI_ID=1002:73BF\n",
+    )
+    .unwrap();
+    let root = outer.path().join("drm");
+    std::fs::create_dir_all(root.join("class/drm")).unwrap();
+    std::fs::create_dir_all(root.join("renderD128")).unwrap();
+    std::os::unix::fs::symlink("../../renderD128", root.join("class/drm/renderD128")).unwrap();
+    let r = run_briefly(Env::new(&root).command(&["--list", "--json"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
+}
