@@ -271,3 +271,59 @@ fn sysfs_root_named_drm_does_not_let_a_node_owner_escape_it() {
     assert_eq!(r.status, 0, "{r:?}");
     assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
 }
+
+#[test]
+fn warnings_and_errors_that_quote_input_stay_one_line() {
+    let m = fixture::intel_nvidia_laptop();
+    // A SPEC with a line break matched no GPU: the fallback warning quoted it
+    // and took two lines.
+    let env = Env::new(m.root()).set("GPU_LAUNCH_GPU", "name:a\nb");
+    let r = run_briefly(env.command(&["true"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    assert!(r.stderr.starts_with("gpu-launch: warning: "), "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+    // A terminal escape in PROGRAM's name reaches the terminal as '?'.
+    let r = run_briefly(Env::new(m.root()).command(&["\u{1b}]0;title\u{7}\u{1b}[2Jx"]));
+    assert_eq!(r.status, 127, "{r:?}");
+    one_error_line(&r);
+    assert!(!r.stderr.contains('\u{1b}'), "{r:?}");
+}
+
+#[test]
+#[ignore = "needs root (chowns a copy of the binary to another user); CI runs it"]
+fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
+    // The refusal used to come after GPU_LAUNCH_JOURNAL_SOCKET was taken, so
+    // a setuid gpu-launch sent its error, with raised privileges, to any
+    // socket the caller named.
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixDatagram;
+    assert!(nix::unistd::getuid().is_root(), "run as root");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.path().join("gpu-launch");
+    assert!(
+        Command::new("cp")
+            .arg(common::BIN)
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let socket = dir.path().join("journal");
+    let listener = UnixDatagram::bind(&socket).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let mut cmd = Command::new(&copy);
+    cmd.args(["--dry-run", "true"])
+        .env("GPU_LAUNCH_JOURNAL_SOCKET", &socket);
+    let r = run_briefly(cmd);
+    assert_eq!(r.status, 125, "{r:?}");
+    assert!(r.stderr.contains("raised privileges"), "{r:?}");
+    let mut buf = [0u8; 4096];
+    assert!(
+        listener.recv(&mut buf).is_err(),
+        "a datagram reached the caller's socket"
+    );
+}
