@@ -327,3 +327,25 @@ fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
         "a datagram reached the caller's socket"
     );
 }
+
+#[test]
+fn a_journal_socket_nobody_reads_does_not_hold_up_the_launch() {
+    // The datagram was sent blocking: once the socket's queue was full
+    // (10 datagrams by default), a launch with a warning and no terminal
+    // waited for ever.
+    use std::os::unix::net::UnixDatagram;
+    let m = fixture::intel_nvidia_laptop();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal");
+    let _listener = UnixDatagram::bind(&path).unwrap();
+    let filler = UnixDatagram::unbound().unwrap();
+    filler.set_nonblocking(true).unwrap();
+    while filler.send_to(b"MESSAGE=filler\n", &path).is_ok() {}
+    let env = Env::new(m.root()).set("GPU_LAUNCH_JOURNAL_SOCKET", path.to_str().unwrap());
+    // A fallback warning, and an error.
+    let r = run_briefly(env.command(&["--gpu", "amd", "true"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    assert!(r.stderr.starts_with("gpu-launch: warning: "), "{r:?}");
+    let r = run_briefly(env.command(&["no-such-program-xyz"]));
+    assert_eq!(r.status, 127, "{r:?}");
+}
