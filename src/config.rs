@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -211,9 +211,14 @@ pub fn overlay(config: &mut Config, path: &Path, text: &str) -> Result<()> {
 }
 
 /// Reads a config file after checking it can be trusted; `Ok(None)` when it
-/// does not exist.
+/// does not exist. Opened `O_NONBLOCK` so that a FIFO at the path is refused
+/// (not a regular file) instead of blocking the open for ever.
 fn read(path: &Path) -> Result<Option<String>> {
-    let file = match fs::File::open(path) {
+    let opened = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {

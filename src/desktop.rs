@@ -16,7 +16,8 @@
 //!
 //! What it must never do: overwrite or remove a file it did not write (ours
 //! carry `X-GPU-Launch-Override=true`), wrap an Exec twice, follow a symlink
-//! where it writes, or write into a world-writable directory.
+//! where it writes, write (or remove) in a world-writable directory or one
+//! owned by another user, or block on a FIFO where a desktop file should be.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -573,9 +574,14 @@ fn find_by_id(id: &str, data: &DataDirs) -> Result<(PathBuf, String)> {
 }
 
 /// Reads a source desktop file (following links: packaged entries are often
-/// links into a store); `None` when there is no file at `path`.
+/// links into a store); `None` when there is no file at `path`. Opened
+/// `O_NONBLOCK`: a FIFO there is refused (not a regular file), not waited on.
 fn read_source(path: &Path) -> Result<Option<String>> {
-    let file = match fs::File::open(path) {
+    let opened = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(file_error("cannot read", path, e)),
@@ -631,7 +637,8 @@ fn output_dir(output: Option<&OsStr>, data: &DataDirs) -> Result<PathBuf> {
         })
 }
 
-/// The output directory must be a directory that not everyone can write.
+/// The output directory must be a directory that not everyone can write,
+/// owned by the user or root (its owner could swap the files in it).
 fn check_output_dir(dir: &Path) -> Result<()> {
     let meta = fs::metadata(dir).map_err(|e| file_error("cannot use", dir, e))?;
     if !meta.is_dir() {
@@ -639,6 +646,16 @@ fn check_output_dir(dir: &Path) -> Result<()> {
             "{} is not a directory",
             dir.display()
         )));
+    }
+    let uid = nix::unistd::getuid().as_raw();
+    if meta.uid() != uid && meta.uid() != 0 {
+        return Err(Error::Untrusted {
+            path: dir.to_path_buf(),
+            why: format!(
+                "it is owned by uid {}, neither you (uid {uid}) nor root",
+                meta.uid()
+            ),
+        });
     }
     if meta.mode() & 0o002 != 0 {
         return Err(Error::Untrusted {
@@ -809,6 +826,7 @@ pub fn uninstall(
             Ok(String::new())
         }
         Existing::Ours(_) => {
+            check_output_dir(&dir)?;
             fs::remove_file(&target).map_err(|e| file_error("cannot remove", &target, e))?;
             Ok(format!("removed {}\n", target.display()))
         }

@@ -275,12 +275,13 @@ fn scan(sys: &Sysfs, read_power: bool) -> Vec<Gpu> {
 /// The kernel puts a class device at `<parent>/drm/<node>` and links
 /// `class/drm/<node>` there, so the owner is the link target's grandparent:
 /// one `readlink`. A tree laid out otherwise (no link, no `drm` directory)
-/// is asked through the node's `device` link.
+/// is asked through the node's `device` link. The `drm` directory must be
+/// below the root: a root that is itself named `drm` is no owner's.
 fn node_device(sys: &Sysfs, entry: &Path) -> Option<PathBuf> {
     let real = sys.real(entry)?;
     if real.as_os_str().as_bytes() != entry.as_os_str().as_bytes() {
         if let Some(drm) = sysfs::parent(&real) {
-            if sysfs::name(drm) == b"drm" {
+            if sysfs::name(drm) == b"drm" && sys.below_root(drm) {
                 return sysfs::parent(drm).map(Path::to_path_buf);
             }
         }
@@ -378,12 +379,25 @@ fn pci_function(path: &Path) -> Option<PathBuf> {
 
 /// Mesa's tag for a platform device from its device-tree full name
 /// (`/soc/gpu@ff9a0000` -> `platform-ff9a0000_gpu`), as Mesa's loader builds it.
-fn platform_tag(fullname: &str) -> Option<String> {
-    let name = fullname.rsplit('/').next().filter(|n| !n.is_empty())?;
-    Some(match name.split_once('@') {
-        Some((name, address)) => format!("platform-{address}_{name}"),
-        None => format!("platform-{name}"),
-    })
+///
+/// `None` unless the node name and unit address use only the characters
+/// the Devicetree Specification allows in them (v0.4, 2.2.1, table 2.1:
+/// `0-9 a-z A-Z , . _ + -`): the tag becomes `DRI_PRIME`, which must never
+/// end with `!` or carry anything else a damaged `uevent` might hold.
+pub fn platform_tag(fullname: &str) -> Option<String> {
+    let name = fullname.rsplit('/').next()?;
+    let dt = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b",._+-".contains(&b))
+    };
+    match name.split_once('@') {
+        Some((name, address)) if dt(name) && dt(address) => {
+            Some(format!("platform-{address}_{name}"))
+        }
+        None if dt(name) => Some(format!("platform-{name}")),
+        _ => None,
+    }
 }
 
 /// Drivers of paravirtual GPUs.
@@ -595,5 +609,29 @@ mod tests {
         );
         assert_eq!(platform_tag("/gpu").as_deref(), Some("platform-gpu"));
         assert_eq!(platform_tag("/"), None);
+    }
+
+    #[test]
+    fn platform_tag_of_a_damaged_of_fullname_is_none() {
+        // `OF_FULLNAME=/soc/gpu!` gave `DRI_PRIME=platform-gpu!`, which Mesa
+        // reads as "this tag, and force it"; other bytes went into the
+        // variable unchecked.
+        for bad in [
+            "/soc/gpu!",
+            "/soc/gpu@ff9a0000!",
+            "/soc/gpu@",
+            "/soc/@ff9a0000",
+            "/soc/gpu@a@b",
+            "/soc/g pu",
+            "/soc/gpu'$(x)",
+            "/soc/gpu\u{0}",
+            "/soc/gpü",
+        ] {
+            assert_eq!(platform_tag(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            platform_tag("/soc/gpu,mali-g52@ff9a0000").as_deref(),
+            Some("platform-ff9a0000_gpu,mali-g52")
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! (`/run/systemd/journal/socket`, see systemd's `sd_journal_sendv` and
 //! "Native Journal Protocol"). Messages are one line, so the simple text
 //! form suffices. Nothing is opened unless there is something to say, and a
-//! missing journal is silence, never an error.
+//! missing or stalled journal is silence, never an error or a wait.
 
 use std::os::unix::net::UnixDatagram;
 
@@ -33,10 +33,18 @@ pub fn datagram(priority: Priority, message: &str) -> Vec<u8> {
 }
 
 /// Sends `messages` to the journal at `socket`; silent on any failure.
+///
+/// Non-blocking: when the socket's queue is full (journald stalled, or a
+/// socket nobody reads; Linux queues `net.unix.max_dgram_qlen` datagrams,
+/// 10 by default), the message is dropped (stderr had it) instead of
+/// holding up the launch until someone reads.
 pub fn send(socket: &str, priority: Priority, messages: &[String]) {
     let Ok(sock) = UnixDatagram::unbound() else {
         return;
     };
+    if sock.set_nonblocking(true).is_err() {
+        return;
+    }
     for m in messages {
         let _ = sock.send_to(&datagram(priority, m), socket);
     }

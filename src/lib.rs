@@ -124,8 +124,10 @@ pub fn report(e: &Error) {
 }
 
 fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
-    log::set_journal_socket(env.get_nonempty("GPU_LAUNCH_JOURNAL_SOCKET"));
+    // First, before any variable is looked at: even the refusal must not
+    // go to a socket the caller's environment names.
     refuse_privileged()?;
+    log::set_journal_socket(env.get_nonempty("GPU_LAUNCH_JOURNAL_SOCKET"));
     let cli = cli::parse(args)?;
     let action = cli.action()?;
     match action {

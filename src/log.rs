@@ -70,7 +70,7 @@ pub fn warn(notes: &[String]) {
     }
     let mut stderr = std::io::stderr().lock();
     for n in notes {
-        let _ = writeln!(stderr, "gpu-launch: warning: {n}");
+        let _ = writeln!(stderr, "gpu-launch: warning: {}", one_line(n));
     }
     drop(stderr);
     if !std::io::stderr().is_terminal() {
@@ -81,19 +81,41 @@ pub fn warn(notes: &[String]) {
 /// A remark for the person at the terminal (`--print-env`, desktop-file
 /// operations): `gpu-launch: note: <message>` on stderr only.
 pub fn note(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "gpu-launch: note: {message}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "gpu-launch: note: {}",
+        one_line(message)
+    );
 }
 
 /// Reports an error: the one line `gpu-launch: <message>` on stderr, and,
 /// when stderr is not a terminal (a keybind, a desktop file), the journal.
 pub fn error(message: &str) {
-    let mut line = format!("gpu-launch: {message}");
-    line.retain(|c| c != '\n');
+    let mut line = format!("gpu-launch: {}", one_line(message));
     line.push('\n');
     let _ = std::io::stderr().write_all(line.as_bytes());
     if !VERBOSE.load(Ordering::Relaxed) && !std::io::stderr().is_terminal() {
         to_journal(&[message.to_owned()], Priority::Error);
     }
+}
+
+/// `message` as one line of plain text: line breaks and tabs become blanks,
+/// other control characters (a terminal escape in a file name, a NUL from a
+/// damaged sysfs attribute) `?`. Messages quote what the user or the machine
+/// gave, and each must stay the one line the contract promises.
+pub fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.chars().any(char::is_control) {
+        return message.into();
+    }
+    message
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Where journal messages go: journald's socket, or `GPU_LAUNCH_JOURNAL_SOCKET`

@@ -8,12 +8,15 @@
 //! process, so two racing launches never both use one `--next`.
 //!
 //! What it must never do:
-//! - cost a launch more than two syscalls when there is no state (one
-//!   `rename` of `next`, one `open` of `mode`, both failing with `ENOENT`),
-//!   or any when `--gpu`/`GPU_LAUNCH_GPU` already decides;
-//! - read or write state in a directory that others can write, or through a
-//!   symlink; such a directory is refused (status 125), like an untrusted
-//!   config file;
+//! - cost a launch more than one syscall when there is no state directory
+//!   (an `lstat` failing with `ENOENT`), three when it holds nothing (the
+//!   `lstat`, a `rename` of `next` and an `open` of `mode`, both failing), or
+//!   any when `--gpu`/`GPU_LAUNCH_GPU` already decides;
+//! - read, rename or remove anything in a directory that others can write,
+//!   or through a symlink: the directory is checked (`lstat`) before anything
+//!   in it is touched, and refused (status 125) like an untrusted config
+//!   file; a state file is opened `O_NOFOLLOW | O_NONBLOCK` (a link is
+//!   refused, a FIFO never blocks);
 //! - guess a place when `XDG_RUNTIME_DIR` is unset, empty or relative: then
 //!   there is no state (mode `hybrid`, no `--next`), and setting any is an
 //!   error.
@@ -138,6 +141,9 @@ impl StateDir {
     /// Reads the state without changing it (`--dry-run`, `--print-env`,
     /// `--status`, `--mode`).
     pub fn peek(&self) -> Result<State> {
+        if !self.present()? {
+            return Ok(State::default());
+        }
         let next = match self.read_file(&self.dir.join(NEXT_FILE))? {
             Some(text) => Some(self.parse_next(&text, NEXT_FILE)?),
             None => None,
@@ -150,6 +156,9 @@ impl StateDir {
     /// other launch gets it. The mode is read only when there is no `--next`
     /// (it would not matter).
     pub fn consume(&self) -> Result<State> {
+        if !self.present()? {
+            return Ok(State::default());
+        }
         let claimed_name = format!("{NEXT_FILE}.{}.claimed", std::process::id());
         let claimed = self.dir.join(&claimed_name);
         match fs::rename(self.dir.join(NEXT_FILE), &claimed) {
@@ -219,13 +228,23 @@ impl StateDir {
         plan::parse_spec(text.trim().as_bytes(), origin).map(|c| c.spec)
     }
 
-    /// Reads a state file; `None` when it (or the directory) does not exist.
-    /// A file that exists is read only from a trusted directory, and only
-    /// when it is a regular file of ours (`O_NOFOLLOW`: never through a link).
+    /// True when the state directory exists (and can be trusted: an error
+    /// otherwise); false when there is none, so there is no state.
+    fn present(&self) -> Result<bool> {
+        match fs::symlink_metadata(&self.dir) {
+            Ok(meta) => self.trust_dir(&meta).map(|()| true),
+            Err(e) if absent(&e) => Ok(false),
+            Err(e) => Err(self.io_error("cannot read", &self.dir, e)),
+        }
+    }
+
+    /// Reads a state file of the (checked) directory; `None` when it does
+    /// not exist. Only a regular file of ours is read (`O_NOFOLLOW`: never
+    /// through a link; `O_NONBLOCK`: a FIFO is refused, not waited on).
     fn read_file(&self, path: &Path) -> Result<Option<String>> {
         let file = match fs::OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(path)
         {
             Ok(f) => f,
@@ -238,7 +257,6 @@ impl StateDir {
             }
             Err(e) => return Err(self.io_error("cannot read", path, e)),
         };
-        self.check_dir()?;
         let uid = nix::unistd::getuid().as_raw();
         let meta = file
             .metadata()
@@ -285,6 +303,11 @@ impl StateDir {
     fn check_dir(&self) -> Result<()> {
         let meta = fs::symlink_metadata(&self.dir)
             .map_err(|e| self.io_error("cannot read", &self.dir, e))?;
+        self.trust_dir(&meta)
+    }
+
+    /// [`check_dir`](Self::check_dir) on the directory's `lstat`.
+    fn trust_dir(&self, meta: &fs::Metadata) -> Result<()> {
         if !meta.is_dir() {
             return Err(Error::Untrusted {
                 path: self.dir.clone(),
@@ -295,7 +318,7 @@ impl StateDir {
                 },
             });
         }
-        check_trust(&self.dir, &meta, nix::unistd::getuid().as_raw())
+        check_trust(&self.dir, meta, nix::unistd::getuid().as_raw())
     }
 
     fn io_error(&self, what: &str, path: &Path, e: io::Error) -> Error {

@@ -5,15 +5,19 @@
 //! nothing else in the program spells `/sys/...`.
 //!
 //! What it must never do: open anything outside the root, read PCI `config`
-//! space, or follow a chain of links without bound. Links are resolved
+//! space, follow a chain of links without bound, or block. Links are resolved
 //! *lexically* (the kernel writes them relative, e.g.
 //! `class/drm/renderD128 -> ../../devices/pci0000:00/0000:00:02.0/drm/renderD128`),
 //! which costs one `readlink` per hop, never loops, and never leaves the root.
+//! An attribute that is itself a link is not read; a directory of a
+//! `GPU_LAUNCH_SYSFS_ROOT` tree that is a link is followed by the kernel (real
+//! sysfs has none on the paths read here).
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Attributes longer than this are not GPU attributes: reading stops there, so a
@@ -48,6 +52,15 @@ impl Sysfs {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// True when `path` is strictly below the root (lexically).
+    pub fn below_root(&self, path: &Path) -> bool {
+        let (path, root) = (
+            path.as_os_str().as_bytes(),
+            self.root.as_os_str().as_bytes(),
+        );
+        path.len() > root.len() && within(path, root)
     }
 
     /// `root/rel`.
@@ -161,8 +174,20 @@ fn within(path: &[u8], root: &[u8]) -> bool {
 /// Reads a small text attribute (see [`Sysfs::attr`]). Usually one `read`
 /// into a small stack buffer: sysfs hands over a whole attribute in the first
 /// read, and GPU attributes (a PCI `uevent` is the longest) fit in 512 bytes.
+///
+/// Opened `O_NONBLOCK`: a FIFO (or a terminal) where an attribute should be
+/// would otherwise block the open, or the read, for ever. Real sysfs has
+/// neither, but a `GPU_LAUNCH_SYSFS_ROOT` tree may; the flag costs nothing
+/// (sysfs attributes ignore it), where checking the file type would cost a
+/// system call per attribute. `O_NOCTTY`: a terminal there never becomes the
+/// controlling terminal that PROGRAM inherits. `O_NOFOLLOW`: an attribute is
+/// a file, never a link (a link there could point anywhere, `/dev` included).
 pub fn read_attr(path: &Path) -> Option<String> {
-    let mut file = fs::File::open(path).ok()?;
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
     let mut buf = [0u8; 512];
     let n = file.read(&mut buf).ok()?;
     let text = if n < buf.len() {

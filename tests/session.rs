@@ -443,15 +443,22 @@ fn state_syscalls(s: &Session, env: &Env, args: &[&str]) -> Vec<String> {
 #[test]
 fn the_launch_path_reads_state_only_when_it_matters() {
     let s = Session::new(fixture::intel_nvidia_laptop);
-    // No state: one rename (claiming --next) and one open (the mode), both
-    // failing.
+    // No state directory: one lstat, failing.
     let calls = state_syscalls(&s, &s.env(), &["probe"]);
-    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains("stat"), "{calls:?}");
+    // An empty one: the lstat that checks it, then one rename (claiming
+    // --next) and one open (the mode), both failing.
+    ok(&s.run(&["--mode", "integrated"]));
+    ok(&s.run(&["--mode", "hybrid"]));
+    let calls = state_syscalls(&s, &s.env(), &["probe"]);
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(calls[0].contains("stat"), "{calls:?}");
     assert!(
-        calls[0] == "rename" || calls[0] == "renameat" || calls[0] == "renameat2",
+        calls[1] == "rename" || calls[1] == "renameat" || calls[1] == "renameat2",
         "{calls:?}"
     );
-    assert!(calls[1].starts_with("open"), "{calls:?}");
+    assert!(calls[2].starts_with("open"), "{calls:?}");
     // --gpu or GPU_LAUNCH_GPU decides: nothing at all.
     ok(&s.run(&["--mode", "integrated"]));
     ok(&s.run(&["--next", "nvidia"]));

@@ -159,6 +159,12 @@ impl Builder {
             .prefix("gpu-launch-sysfs-")
             .tempdir()
             .expect("tempdir");
+        Self::with_dir(dir)
+    }
+
+    /// A tree in `dir` (the sysfs fuzz target puts it under a name of its
+    /// choice, such as `drm`, inside a directory of its own).
+    pub fn with_dir(dir: tempfile::TempDir) -> Self {
         let b = Builder { dir };
         b.write("class/drm/version", "drm 1.1.0 20060810\n");
         b.mkdir("bus/pci/devices");
