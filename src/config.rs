@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::environ::Environ;
 use crate::error::{Error, Result};
+use crate::files::{self, Links};
 use crate::spec::Spec;
 
 /// The system-wide config file.
@@ -214,13 +215,9 @@ pub fn overlay(config: &mut Config, path: &Path, text: &str) -> Result<()> {
 /// does not exist. Opened `O_NONBLOCK` so that a FIFO at the path is refused
 /// (not a regular file) instead of blocking the open for ever.
 fn read(path: &Path) -> Result<Option<String>> {
-    let opened = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let file = match opened {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let file = match files::open_for_reading(path, Links::Follow) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(None),
         Err(source) => {
             return Err(Error::ConfigRead {
                 path: path.to_path_buf(),

@@ -24,13 +24,14 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::atomic;
 use crate::cli::Cli;
 use crate::environ::Environ;
 use crate::error::{Error, Result};
+use crate::files::{self, Links};
 use crate::plan::{self, Origin};
 use crate::spec::Spec;
 
@@ -577,13 +578,9 @@ fn find_by_id(id: &str, data: &DataDirs) -> Result<(PathBuf, String)> {
 /// links into a store); `None` when there is no file at `path`. Opened
 /// `O_NONBLOCK`: a FIFO there is refused (not a regular file), not waited on.
 fn read_source(path: &Path) -> Result<Option<String>> {
-    let opened = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let file = match opened {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let file = match files::open_for_reading(path, Links::Follow) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(file_error("cannot read", path, e)),
     };
     let meta = file
@@ -686,14 +683,10 @@ fn existing(path: &Path) -> Result<Existing> {
             path.display()
         )))
     };
-    let file = match fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Nothing),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+    let file = match files::open_for_reading(path, Links::Refuse) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(Existing::Nothing),
+        Err(e) if files::is_link_error(&e) => {
             return refuse("it is a symbolic link, not a file gpu-launch wrote");
         }
         Err(e) => return Err(file_error("cannot read", path, e)),

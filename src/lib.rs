@@ -24,6 +24,7 @@ pub mod drm_ioctl;
 pub mod environ;
 pub mod error;
 pub mod exec;
+pub mod files;
 pub mod journal;
 pub mod log;
 pub mod nvml;

@@ -25,13 +25,14 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::atomic;
 use crate::config::check_trust;
 use crate::environ::Environ;
 use crate::error::{Error, Result};
+use crate::files::{self, Links};
 use crate::plan::{self, Origin, Session};
 use crate::spec::Spec;
 
@@ -242,14 +243,11 @@ impl StateDir {
     /// not exist. Only a regular file of ours is read (`O_NOFOLLOW`: never
     /// through a link; `O_NONBLOCK`: a FIFO is refused, not waited on).
     fn read_file(&self, path: &Path) -> Result<Option<String>> {
-        let file = match fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(path)
-        {
-            Ok(f) => f,
+        let file = match files::open_for_reading(path, Links::Refuse) {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(None),
             Err(e) if absent(&e) => return Ok(None),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            Err(e) if files::is_link_error(&e) => {
                 return Err(Error::Untrusted {
                     path: path.to_path_buf(),
                     why: "it is a symbolic link".into(),

@@ -17,8 +17,9 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use crate::files::{self, Links};
 
 /// Attributes longer than this are not GPU attributes: reading stops there, so a
 /// damaged or hostile file cannot make gpu-launch allocate without bound.
@@ -183,11 +184,7 @@ fn within(path: &[u8], root: &[u8]) -> bool {
 /// controlling terminal that PROGRAM inherits. `O_NOFOLLOW`: an attribute is
 /// a file, never a link (a link there could point anywhere, `/dev` included).
 pub fn read_attr(path: &Path) -> Option<String> {
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
-        .open(path)
-        .ok()?;
+    let mut file = files::open_for_reading(path, Links::Refuse).ok()??;
     let mut buf = [0u8; 512];
     let n = file.read(&mut buf).ok()?;
     let text = if n < buf.len() {
