@@ -550,7 +550,9 @@ gpu-launch --print-env [--json] [OPTIONS] [PROGRAM]";
 const AFTER_HELP: &str = "Options are recognised only before PROGRAM; everything from PROGRAM \
 on is passed to it unchanged.\n\n\
 Environment: GPU_LAUNCH_GPU (a SPEC), GPU_LAUNCH_CONFIG (a config file), GPU_LAUNCH_LOG \
-(a tracing filter, e.g. debug), GPU_LAUNCH_SYSFS_ROOT and GPU_LAUNCH_NVML_LIBRARY (testing hooks).\n\n\
+(a tracing filter, e.g. debug), GPU_LAUNCH_NVML_LIBRARY and GPU_LAUNCH_PCI_IDS (where NVML and \
+pci.ids are), GPU_LAUNCH_SYSFS_ROOT, GPU_LAUNCH_DATA_ROOT and GPU_LAUNCH_JOURNAL_SOCKET \
+(testing hooks).\n\n\
 Exit status: PROGRAM's own after exec; 0 for a successful query; 1 when --doctor finds a \
 failing check; 125 when gpu-launch fails; 126 when PROGRAM cannot be executed; 127 when \
 PROGRAM is not found.";

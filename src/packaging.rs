@@ -122,6 +122,26 @@ fn extra_sections() -> String {
             "GPU_LAUNCH_NVML_LIBRARY",
             "Load NVML from this path (details for --list, --doctor, --status).",
         ),
+        (
+            "GPU_LAUNCH_PCI_IDS",
+            "Read this pci.ids for GPU names instead of the usual places.",
+        ),
+        (
+            "GPU_LAUNCH_DATA_ROOT",
+            "Testing hook: --doctor looks for libraries, manifests and /dev/dri under this directory.",
+        ),
+        (
+            "GPU_LAUNCH_JOURNAL_SOCKET",
+            "Testing hook: send journal messages to this socket instead of journald's.",
+        ),
+        (
+            "XDG_RUNTIME_DIR",
+            "Where the session's mode and pending --next live (gpu-launch/ below it).",
+        ),
+        (
+            "XDG_DATA_HOME, XDG_DATA_DIRS",
+            "Where --install-desktop finds desktop files and writes overrides.",
+        ),
     ] {
         item(&mut r, name, text);
     }
