@@ -634,22 +634,8 @@ fn config_files_errors_and_trust() {
 #[test]
 #[ignore = "needs root (chowns a copy of the binary to another user); CI runs it"]
 fn refuses_to_run_setuid() {
-    use std::os::unix::fs::PermissionsExt;
     assert_eq!(unsafe { libc::geteuid() }, 0, "run as root");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let copy = dir.path().join("gpu-launch");
-    // Copied by a child process: see common::probe_as on ETXTBSY.
-    assert!(
-        std::process::Command::new("cp")
-            .arg(common::BIN)
-            .arg(&copy)
-            .status()
-            .unwrap()
-            .success()
-    );
-    std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).unwrap();
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let (_dir, copy) = common::setuid_copy();
     let out = std::process::Command::new(&copy)
         .args(["--dry-run", "true"])
         .output()

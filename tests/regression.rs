@@ -296,19 +296,7 @@ fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixDatagram;
     assert!(nix::unistd::getuid().is_root(), "run as root");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let copy = dir.path().join("gpu-launch");
-    assert!(
-        Command::new("cp")
-            .arg(common::BIN)
-            .arg(&copy)
-            .status()
-            .unwrap()
-            .success()
-    );
-    std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).unwrap();
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let (dir, copy) = common::setuid_copy();
     let socket = dir.path().join("journal");
     let listener = UnixDatagram::bind(&socket).unwrap();
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();

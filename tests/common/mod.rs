@@ -232,3 +232,22 @@ pub fn require_tool(tool: &str, package: &str) {
         "this test needs `{tool}`: install the Debian package `{package}`"
     );
 }
+
+/// A copy of gpu-launch in a fresh 0755 directory, owned by `nobody` and
+/// set-user-ID: run by root, its real and effective uids differ. Needs root.
+/// (Copied by a child process: see [`probe_as`] on ETXTBSY.)
+pub fn setuid_copy() -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.path().join("gpu-launch");
+    let copied = Command::new("cp")
+        .arg(BIN)
+        .arg(&copy)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(copied, "cannot copy the binary to {}", copy.display());
+    std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).expect("chown (needs root)");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    (dir, copy)
+}
