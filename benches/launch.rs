@@ -12,6 +12,7 @@
 //! `cargo bench --bench launch` (needs valgrind, hyperfine, strace: Debian
 //! packages of those names). Set `LAUNCH_BENCH_QUICK=1` for fewer runs.
 
+#[allow(dead_code)] // each user of the fixture builder uses a part of it
 #[path = "../tests/common/fixture.rs"]
 mod fixture;
 

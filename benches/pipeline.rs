@@ -6,6 +6,7 @@
 //! `cargo bench --bench pipeline` prints time and allocations per shape
 //! (divan's AllocProfiler). Numbers are in the README.
 
+#[allow(dead_code)] // each user of the fixture builder uses a part of it
 #[path = "../tests/common/fixture.rs"]
 mod fixture;
 

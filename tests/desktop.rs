@@ -9,18 +9,16 @@
 //! (Debian `libglib2.0-bin`); a test fails, naming the package, when one is
 //! missing.
 
-mod common;
-#[path = "common/probe.rs"]
-mod probe;
+use crate::common::probe;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::fixture::{self, Fixture};
-use common::{Env, Run};
-use probe::{Probes, tool};
+use crate::common::fixture::{self, Fixture};
+use crate::common::probe::Probes;
+use crate::common::{Env, ok, tool};
 
 /// The desktop file IDs under `tests/data/desktop/`, with what `gio launch`
 /// is given for each (one argument for `%u`/`%f`, which GLib would otherwise
@@ -114,10 +112,6 @@ fn execs(text: &str) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-fn ok(run: &Run) {
-    assert_eq!(run.status, 0, "{run:?}");
 }
 
 #[test]

@@ -3,13 +3,9 @@
 //! for awake GPUs, no NVML for suspended ones unless `--wake`, never on the
 //! launch path, and nothing breaks without NVML.
 
-mod common;
-#[path = "common/fake_nvml.rs"]
-mod fake_nvml;
-
-use common::Env;
-use common::fixture::{self, Fixture};
-use fake_nvml::{FakeNvml, Variant, device};
+use crate::common::fake_nvml::{FakeNvml, Variant, device};
+use crate::common::fixture::{self, Fixture};
+use crate::common::{Env, Probe, probe_as, strace};
 use serde_json::Value;
 
 const RTX: &str = "NVIDIA GeForce RTX 4060 Laptop GPU";
@@ -132,7 +128,7 @@ fn the_launch_path_never_loads_nvml() {
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    common::probe_as(&bin, "prog");
+    probe_as(&bin, "prog");
     let out = tmp.path().join("probe.out");
     let env = nvml
         .configure(env(&m, &tmp))
@@ -147,7 +143,7 @@ fn the_launch_path_never_loads_nvml() {
         let run = env.run(args);
         assert_eq!(run.status, 0, "{args:?}: {run:?}");
     }
-    let probe = common::Probe::read(&out);
+    let probe = Probe::read(&out);
     assert_eq!(
         probe.var("__NV_PRIME_RENDER_OFFLOAD").as_deref(),
         Some("1"),
@@ -162,24 +158,11 @@ fn the_launch_path_never_loads_nvml() {
 /// look for the system's NVML.
 #[test]
 fn only_queries_open_nvml_and_pci_ids() {
-    common::require_tool("strace", "strace");
     let m = fixture::intel_nvidia_laptop_awake();
     let tmp = tempfile::tempdir().unwrap();
     let nvml = FakeNvml::new(Variant::Full, &rtx());
     let opened = |env: &Env, args: &[&str]| -> String {
-        let log = tmp.path().join("strace.log");
-        let gpu_launch = env.command(args);
-        let mut strace = std::process::Command::new("strace");
-        strace
-            .args(["-f", "-qq", "-e", "trace=open,openat,openat2", "-o"])
-            .arg(&log)
-            .arg(gpu_launch.get_program())
-            .args(gpu_launch.get_args())
-            .env_clear()
-            .envs(gpu_launch.get_envs().filter_map(|(k, v)| Some((k, v?))));
-        let out = strace.output().expect("run strace");
-        assert!(out.status.success(), "{out:?}");
-        std::fs::read_to_string(&log).unwrap()
+        strace(&env.command(args), &["-e", "trace=open,openat,openat2"])
     };
     let env = nvml.configure(env(&m, &tmp));
     let trace = opened(&env, &["--gpu", "nvidia", "true"]);

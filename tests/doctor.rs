@@ -3,15 +3,11 @@
 //! the JSON has the contract's shape. Files outside sysfs (libraries,
 //! manifests, /dev/dri) come from a fake root in `GPU_LAUNCH_DATA_ROOT`.
 
-mod common;
-#[path = "common/fake_nvml.rs"]
-mod fake_nvml;
-
 use std::path::Path;
 
-use common::fixture::{self, Builder, Fixture, PciDev, VGA};
-use common::{Env, Run};
-use fake_nvml::{FakeNvml, Variant, device};
+use crate::common::fake_nvml::{FakeNvml, Variant, device};
+use crate::common::fixture::{self, Builder, Fixture, PciDev, VGA};
+use crate::common::{Env, Run};
 use serde_json::Value;
 
 /// A fake `/` with what the user space of a machine may have.

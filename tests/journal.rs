@@ -4,12 +4,10 @@
 //! `GPU_LAUNCH_JOURNAL_SOCKET`.
 #![allow(unsafe_code)]
 
-mod common;
-
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
-use common::{Env, fixture};
+use crate::common::{Env, fixture};
 
 fn journal() -> (tempfile::TempDir, UnixDatagram, String) {
     let dir = tempfile::tempdir().unwrap();

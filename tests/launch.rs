@@ -2,15 +2,13 @@
 //! its pid, argv, environment, signal state and descriptors.
 #![allow(unsafe_code)]
 
-mod common;
-
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 
-use common::fixture;
-use common::{Env, Probe, Run, probe_as};
+use crate::common::fixture;
+use crate::common::{Env, Probe, Run, probe_as};
 
 /// Runs `args` under gpu-launch with the probe recording to a temp file.
 fn launch<S: AsRef<OsStr>>(env: &Env, args: &[S]) -> (Run, Option<Probe>, tempfile::TempDir) {
@@ -170,10 +168,10 @@ fn exit_statuses() {
     let m = fixture::intel_nvidia_laptop();
     let bin = bin_dir(&["prog"]);
     let dir = bin.path();
-    common::write_executable(&dir.join("noexec"), "#!/bin/sh\nexit 0\n", 0o644);
+    crate::common::write_executable(&dir.join("noexec"), "#!/bin/sh\nexit 0\n", 0o644);
     std::fs::create_dir(dir.join("adir")).unwrap();
     // A script without #!: the kernel refuses it (ENOEXEC), /bin/sh runs it.
-    common::write_executable(&dir.join("shebangless"), "exit 7\n", 0o755);
+    crate::common::write_executable(&dir.join("shebangless"), "exit 7\n", 0o755);
     let env = Env::new(m.root()).set("PATH", &path_with(dir));
 
     let status = |args: &[&str]| {
@@ -508,7 +506,7 @@ fn print_env_is_safe_to_eval() {
     );
     let script = format!(
         "DRI_PRIME=1; export DRI_PRIME; eval \"$({} --print-env)\"; echo \"${{DRI_PRIME-unset}} $__NV_PRIME_RENDER_OFFLOAD\"",
-        common::BIN
+        crate::common::BIN
     );
     let sh = std::process::Command::new("sh")
         .arg("-c")
@@ -635,7 +633,7 @@ fn config_files_errors_and_trust() {
 #[ignore = "needs root (chowns a copy of the binary to another user); CI runs it"]
 fn refuses_to_run_setuid() {
     assert_eq!(unsafe { libc::geteuid() }, 0, "run as root");
-    let (_dir, copy) = common::setuid_copy();
+    let (_dir, copy) = crate::common::setuid_copy();
     let out = std::process::Command::new(&copy)
         .args(["--dry-run", "true"])
         .output()

@@ -1,40 +1,15 @@
 //! The launch path under strace: it reads sysfs and nothing that could wake a
 //! GPU: no `/dev` node, no PCI `config` space, no NVML.
 
-mod common;
+use crate::common::{Env, fixture, probe_as, strace};
 
-use std::process::Command;
-
-use common::{Env, fixture, probe_as, require_tool};
-
-/// Runs gpu-launch under `strace -f` and returns the trace.
+/// Runs gpu-launch under `strace -f` (full strings, every argument) and
+/// returns the trace.
 fn trace(env: &Env, args: &[&str]) -> String {
-    require_tool("strace", "strace");
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("trace");
     let mut cmd = env.command(args);
-    let program = cmd.get_program().to_owned();
-    let envs: Vec<_> = cmd
-        .get_envs()
-        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
-        .collect();
-    let mut strace = Command::new("strace");
-    strace
-        .args(["-f", "-v", "-qq", "-s", "4096", "-o"])
-        .arg(&log)
-        .arg(program)
-        .args(cmd.get_args())
-        .env_clear()
-        .env("PROBE_OUT", dir.path().join("probe.out"));
-    for (k, v) in envs {
-        if let Some(v) = v {
-            strace.env(k, v);
-        }
-    }
-    cmd = strace;
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "strace run failed: {out:?}");
-    std::fs::read_to_string(log).unwrap()
+    cmd.env("PROBE_OUT", dir.path().join("probe.out"));
+    strace(&cmd, &["-v", "-s", "4096"])
 }
 
 /// The syscalls gpu-launch made, up to (not including) the exec of PROGRAM.

@@ -7,33 +7,18 @@
 //! Needs `nix-instantiate` (Debian package nix-bin; no store, no daemon: it
 //! runs with `--store dummy://`) and fails naming the package without it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use common::{Env, fixture, require_tool};
+use crate::common::{Env, fixture, run_tool};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Runs `nix-instantiate --store dummy:// args...` and returns its stdout,
 /// asserting success.
 fn nix_instantiate(args: &[&str]) -> String {
-    require_tool("nix-instantiate", "nix-bin");
-    let out = Command::new("nix-instantiate")
-        .args(["--store", "dummy://"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run nix-instantiate");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "nix-instantiate {args:?} failed ({}):\n{text}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
+    let mut all = vec!["--store", "dummy://"];
+    all.extend(args);
+    run_tool("nix-instantiate", "nix-bin", &all)
 }
 
 /// Every `.nix` file of the repository: flake.nix and packaging/**.

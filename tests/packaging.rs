@@ -8,12 +8,10 @@
 //! and fails naming the Debian package when it is missing; `.ci/run`
 //! installs them.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{BIN, Run, require_tool};
+use crate::common::{BIN, Run, run_tool, tool};
 use gpu_launch::cli::OPTIONS;
 
 const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
@@ -46,31 +44,12 @@ fn script(shell: &str, dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-/// Runs `tool args...` (a shell, groff, nix-instantiate) and returns what it
-/// printed, asserting success.
-fn tool(tool: &str, package: &str, args: &[&str]) -> String {
-    require_tool(tool, package);
-    let out = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed ({}):\n{text}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
 #[test]
 fn bash_completion_loads_and_completes() {
     let dir = tempfile::tempdir().unwrap();
     let file = script("bash", dir.path(), "gpu-launch");
     let path = file.to_str().unwrap();
-    tool("bash", "bash", &["-n", path]);
+    run_tool("bash", "bash", &["-n", path]);
     // Complete as readline would: find the function `complete` registered,
     // then call it with COMP_WORDS/COMP_CWORD set.
     let complete = r#"
@@ -83,7 +62,7 @@ fn bash_completion_loads_and_completes() {
         ask gpu-launch --mode ''
         ask gpu-launch --completions ''
     "#;
-    let out = tool("bash", "bash", &["-c", complete, "bash", path]);
+    let out = run_tool("bash", "bash", &["-c", complete, "bash", path]);
     let lines: Vec<&str> = out.lines().collect();
     let modes = values("mode").join(" ");
     assert_eq!(lines, ["--dry-run", &modes, "bash zsh fish"], "{out}");
@@ -93,7 +72,7 @@ fn bash_completion_loads_and_completes() {
 fn zsh_completion_loads_through_compinit() {
     let dir = tempfile::tempdir().unwrap();
     let file = script("zsh", dir.path(), "_gpu-launch");
-    tool("zsh", "zsh", &["-n", file.to_str().unwrap()]);
+    run_tool("zsh", "zsh", &["-n", file.to_str().unwrap()]);
     // As installed: a `_gpu-launch` file in $fpath that compinit picks up by
     // its #compdef line, and whose function body loads.
     let load = r#"
@@ -102,7 +81,7 @@ fn zsh_completion_loads_through_compinit() {
         print -r -- "$_comps[gpu-launch]"
         autoload -Uz +X _gpu-launch && whence -w _gpu-launch
     "#;
-    let out = tool(
+    let out = run_tool(
         "zsh",
         "zsh",
         &["-f", "-c", load, "zsh", dir.path().to_str().unwrap()],
@@ -119,10 +98,10 @@ fn fish_completion_loads_and_completes() {
     let dir = tempfile::tempdir().unwrap();
     let file = script("fish", dir.path(), "gpu-launch.fish");
     let path = file.to_str().unwrap();
-    tool("fish", "fish", &["-n", path]);
+    run_tool("fish", "fish", &["-n", path]);
     let ask = |line: &str| -> Vec<String> {
         let cmd = format!("source {path}; complete -C '{line}'");
-        tool("fish", "fish", &["--no-config", "-c", &cmd])
+        run_tool("fish", "fish", &["--no-config", "-c", &cmd])
             .lines()
             .map(|l| l.split('\t').next().unwrap_or("").to_owned())
             .collect()
@@ -161,7 +140,7 @@ fn man_page_renders_without_warnings() {
     let page = dir.path().join("gpu-launch.1");
     std::fs::write(&page, gpu_launch(&["--man"]).stdout).unwrap();
     let page = page.to_str().unwrap();
-    require_tool("groff", "groff-base");
+    tool("groff", "groff-base");
     let out = Command::new("groff")
         .args(["-man", "-Tascii", "-ww", "-z", page])
         .output()
@@ -171,7 +150,7 @@ fn man_page_renders_without_warnings() {
         "groff warns: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = tool("groff", "groff-base", &["-man", "-Tascii", "-P-cbou", page]);
+    let text = run_tool("groff", "groff-base", &["-man", "-Tascii", "-P-cbou", page]);
     for want in [
         "gpu-launch - run a program on the right GPU",
         "SYNOPSIS",
@@ -254,7 +233,7 @@ fn examples_use_real_options() {
 #[test]
 fn example_desktop_file_validates() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/examples/blender.desktop");
-    let out = tool(
+    let out = run_tool(
         "desktop-file-validate",
         "desktop-file-utils",
         &[file.to_str().unwrap()],
@@ -266,8 +245,8 @@ fn example_desktop_file_validates() {
 fn pkgbuild_parses_and_matches_the_crate_version() {
     let pkgbuild = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/arch/PKGBUILD");
     let path = pkgbuild.to_str().unwrap();
-    tool("bash", "bash", &["-n", path]);
-    let version = tool(
+    run_tool("bash", "bash", &["-n", path]);
+    let version = run_tool(
         "bash",
         "bash",
         &[

@@ -1,13 +1,11 @@
 //! Regression tests, each named after what broke (found by the hostile-input
 //! review and the fuzz targets in `fuzz/`; see README, "Hardening").
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Env, Run, fixture};
+use crate::common::{Env, Run, fixture, one_error_line};
 
 /// Runs `cmd` and fails the test (killing the child) when it takes longer
 /// than a few seconds: what these tests guard against is a hang.
@@ -34,11 +32,6 @@ fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
-}
-
-fn one_error_line(r: &Run) {
-    assert!(r.stderr.starts_with("gpu-launch: "), "{r:?}");
-    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
 }
 
 #[test]
@@ -296,7 +289,7 @@ fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixDatagram;
     assert!(nix::unistd::getuid().is_root(), "run as root");
-    let (dir, copy) = common::setuid_copy();
+    let (dir, copy) = crate::common::setuid_copy();
     let socket = dir.path().join("journal");
     let listener = UnixDatagram::bind(&socket).unwrap();
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();

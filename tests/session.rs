@@ -2,18 +2,16 @@
 //! state directory's trust rules, `--status` (text, JSON, waybar), and what
 //! the launch path reads.
 
-mod common;
-#[path = "common/probe.rs"]
-mod probe;
+use crate::common::probe;
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use common::fixture::{self, Fixture};
-use common::{Env, Run};
-use probe::{Probes, tool};
+use crate::common::fixture::{self, Fixture};
+use crate::common::probe::Probes;
+use crate::common::{Env, Run, ok, refused, strace};
 use serde_json::{Value, json};
 
 /// A fixture machine, a private `XDG_RUNTIME_DIR`, and probes on PATH.
@@ -98,17 +96,6 @@ fn vars(env: &Env) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
         .get_envs()
         .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
         .collect()
-}
-
-fn ok(r: &Run) {
-    assert_eq!(r.status, 0, "{r:?}");
-}
-
-fn refused(r: &Run, what: &str) {
-    assert_eq!(r.status, 125, "{r:?}");
-    assert!(r.stderr.starts_with("gpu-launch: "), "{r:?}");
-    assert!(r.stderr.contains(what), "expected {what:?}: {r:?}");
-    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
 }
 
 #[test]
@@ -418,20 +405,7 @@ fn waybar_output_is_a_custom_module_document() {
 
 /// The state files a launch touches, from `strace -f -e trace=%file`.
 fn state_syscalls(s: &Session, env: &Env, args: &[&str]) -> Vec<String> {
-    let strace = tool("strace", "strace");
-    let log = s.runtime.path().join("strace.log");
-    let out = std::process::Command::new(strace)
-        .args(["-f", "-qq", "-e", "trace=%file", "-o"])
-        .arg(&log)
-        .arg(common::BIN)
-        .args(args)
-        .env_clear()
-        .envs(vars(env))
-        .output()
-        .expect("run strace");
-    assert!(out.status.success(), "{out:?}");
-    let text = fs::read_to_string(&log).unwrap();
-    let _ = fs::remove_file(&log);
+    let text = strace(&env.command(args), &["-e", "trace=%file"]);
     let dir = s.state_dir().display().to_string();
     text.lines()
         .filter(|l| l.contains(&dir))

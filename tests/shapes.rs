@@ -1,10 +1,8 @@
 //! Machine shapes, table-driven: what `--list --json` finds on each fixture
 //! machine, and what `--dry-run --json` plans for `auto` and other SPECs.
 
-mod common;
-
-use common::fixture::{self, Fixture};
-use common::{Env, Run};
+use crate::common::fixture::{self, Fixture};
+use crate::common::{Env, Run};
 use serde_json::Value;
 
 /// One expected GPU of `--list --json`, in index order:
@@ -116,6 +114,31 @@ fn list_finds_each_shapes_gpus() {
         (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
         (Some("0000:03:00.0"), "discrete", "xe", r(129), intel),
     ]);
+}
+
+/// Every named shape (`fixture::all`): `--list --json` numbers the GPUs in
+/// order with exactly index 0 the default, and `--dry-run --json` plans a
+/// GPU that `--list` has (none only on a machine without GPUs).
+#[test]
+fn every_shape_lists_in_order_and_plans_a_listed_gpu() {
+    for (name, shape) in fixture::all() {
+        let (m, v) = list(shape);
+        let gpus = v.as_array().unwrap_or_else(|| panic!("{name}: {v}"));
+        for (i, g) in gpus.iter().enumerate() {
+            assert_eq!(g["index"], i, "{name}: {g}");
+            assert_eq!(g["default"], i == 0, "{name}: {g}");
+        }
+        let run = Env::new(m.root()).run(&["--dry-run", "--json", "true"]);
+        assert_eq!(run.status, 0, "{name}: {run:?}");
+        let plan = run.json();
+        match gpus.len() {
+            0 => assert!(plan["gpu"].is_null(), "{name}: {plan}"),
+            n => assert!(
+                plan["gpu"]["index"].as_u64().unwrap() < n as u64,
+                "{name}: {plan}"
+            ),
+        }
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //! from it must hold their invariants.
 #![no_main]
 
+#[allow(dead_code)] // each user of the fixture builder uses a part of it
 #[path = "../../tests/common/fixture.rs"]
 mod fixture;
 
@@ -589,7 +590,8 @@ fuzz_target!(|input: Input| {
     let Some(builder) = build(&input, &outer_real) else {
         return;
     };
-    let root = builder.root().to_path_buf();
+    let fixture = builder.build();
+    let root = fixture.root().to_path_buf();
     damage(&root, &outer_real, &input.damage);
     let sys = Sysfs::new(&root);
     let compositor = input
@@ -618,5 +620,5 @@ fuzz_target!(|input: Input| {
     for format in [Format::Text, Format::Json, Format::Waybar] {
         let _ = status::render(&status, format);
     }
-    drop(builder);
+    drop(fixture);
 });

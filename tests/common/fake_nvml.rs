@@ -1,7 +1,6 @@
 //! The fake `libnvidia-ml.so` (`tests/fake-nvml/fake_nvml.c`), compiled once
 //! per test process with `cc -shared -fPIC`, and the environment that
-//! configures it. Included with `#[path]` by the tests that need it.
-#![allow(dead_code)]
+//! configures it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,8 +34,9 @@ fn compile(name: &str, defines: &[&str]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-nvml");
     std::fs::create_dir_all(&dir).expect("mkdir fake-nvml");
     let out = dir.join(name);
-    // Several test binaries may build it at once: compile to a name of our
-    // own, then rename over the shared one (atomic).
+    // Another checkout's tests sharing this target directory may build it at
+    // the same time: compile to a name of our own, then rename over the
+    // shared one (atomic).
     let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o"])

@@ -20,8 +20,8 @@
 //!   with `authorized`.
 //!
 //! Shared by the integration tests, the benches and the fuzz targets
-//! (`#[path]`-included), so it depends on nothing but std and tempfile.
-#![allow(dead_code)]
+//! (`#[path]`-included, with `#[allow(dead_code)]` there: each uses a part),
+//! so it depends on nothing but std and tempfile.
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -54,7 +54,6 @@ pub struct PciDev {
     pub bridges: Vec<String>,
     pub vendor: u16,
     pub device: u16,
-    pub subsystem: (u16, u16),
     pub class: u32,
     pub driver: Option<String>,
     /// `Some(true)` writes `boot_vga` = 1; VGA-class devices get the attribute
@@ -77,7 +76,6 @@ impl PciDev {
             bridges: Vec::new(),
             vendor,
             device,
-            subsystem: (0x1043, 0x1e02),
             class,
             driver: Some(driver.into()),
             boot_vga: false,
@@ -111,10 +109,6 @@ impl PciDev {
     }
     pub fn nodes(mut self, card: u32, render: u32) -> Self {
         self.drm = Some((Some(card), Some(render)));
-        self
-    }
-    pub fn card_only(mut self, card: u32) -> Self {
-        self.drm = Some((Some(card), None));
         self
     }
     pub fn connector(mut self, name: &str, status: &str) -> Self {
@@ -173,10 +167,6 @@ impl Builder {
         b.mkdir("devices/pci0000:00");
         b.mkdir("devices/platform");
         b
-    }
-
-    pub fn root(&self) -> &Path {
-        self.dir.path()
     }
 
     pub fn build(self) -> Fixture {

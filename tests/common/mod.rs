@@ -1,7 +1,10 @@
-//! Test support: run the real binary against a fixture machine.
-#![allow(dead_code)]
+//! Test support, one copy of each helper: run the real binary against a
+//! fixture machine, find the external tools a test needs, run them, trace
+//! them.
 
+pub mod fake_nvml;
 pub mod fixture;
+pub mod probe;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -36,6 +39,25 @@ impl From<Output> for Run {
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
         }
     }
+}
+
+/// Asserts exit status 0.
+pub fn ok(run: &Run) {
+    assert_eq!(run.status, 0, "{run:?}");
+}
+
+/// Asserts that stderr is the one line `gpu-launch: ...` the contract
+/// promises for an error.
+pub fn one_error_line(run: &Run) {
+    assert!(run.stderr.starts_with("gpu-launch: "), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+/// Asserts a refusal: status 125 and one error line that says `what`.
+pub fn refused(run: &Run, what: &str) {
+    assert_eq!(run.status, 125, "{run:?}");
+    one_error_line(run);
+    assert!(run.stderr.contains(what), "expected {what:?}: {run:?}");
 }
 
 /// A clean environment for gpu-launch: a fixture root, an empty config home
@@ -220,17 +242,58 @@ impl Probe {
     }
 }
 
-/// Fails with the package to install when a tool the test needs is missing.
-pub fn require_tool(tool: &str, package: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
+/// The path of an external tool; panics, naming the Debian package, when it
+/// is missing (a test that needs it must fail, never pass silently).
+pub fn tool(name: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not installed: this test needs it; install the Debian package \
+                 {package} (apt-get install -y {package}; .ci/run does)"
+            )
+        })
+}
+
+/// Runs `name args...` (a shell, groff, nix-instantiate) with stdin closed
+/// and returns what it printed, asserting success.
+pub fn run_tool(name: &str, package: &str, args: &[&str]) -> String {
+    let out = Command::new(tool(name, package))
+        .args(args)
+        .stdin(std::process::Stdio::null())
         .output()
-        .is_ok_and(|o| o.status.success());
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        found,
-        "this test needs `{tool}`: install the Debian package `{package}`"
+        out.status.success(),
+        "{name} {args:?} failed ({}):\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+/// Runs `cmd` (a gpu-launch command with its arguments and environment)
+/// under `strace -f -qq OPTIONS` and returns the trace, asserting success.
+pub fn strace(cmd: &Command, options: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("trace");
+    let out = Command::new(tool("strace", "strace"))
+        .args(["-f", "-qq"])
+        .args(options)
+        .arg("-o")
+        .arg(&log)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .expect("run strace");
+    assert!(out.status.success(), "strace run failed: {out:?}");
+    std::fs::read_to_string(log).expect("read the trace")
 }
 
 /// A copy of gpu-launch in a fresh 0755 directory, owned by `nobody` and

@@ -1,31 +1,13 @@
-//! A probe program that records what it was started with, and the external
-//! tools some tests need.
-//!
-//! Included with `#[path = "common/probe.rs"] mod probe;` by the test files
-//! that launch real programs.
-#![allow(dead_code)]
+//! A probe script that records what it was started with, under any name, on
+//! a PATH of its own (for programs started by others: `gio launch`, racing
+//! launches). `common::Probe` is the C probe that also records signal state
+//! and descriptors.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// The path of an external tool; panics, naming the Debian package, when it
-/// is missing (a test that needs it must fail, never pass silently).
-pub fn tool(name: &str, package: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not installed: this test needs it; install the Debian package \
-                 {package} (apt-get install -y {package}; .ci/run does)"
-            )
-        })
-}
 
 /// The probe: a shell script that writes its argv (`$0` first) NUL-separated
 /// to `$PROBE_OUT.argv` and its environment (`env -0`) to `$PROBE_OUT.env`,

@@ -1,0 +1,24 @@
+//! The integration tests: one binary, a module per area, the shared helpers
+//! in [`common`]. One binary links once (not twelve times) on a small
+//! machine, as ripgrep's and fd's tests do.
+//!
+//! Most tests run the built `gpu-launch` against fixture machines
+//! (`common::fixture`, read through `GPU_LAUNCH_SYSFS_ROOT`) and check what a
+//! user relies on through the real client programs (shells, strace,
+//! desktop-file-validate, gio, nix-instantiate); `properties` and `layout`
+//! call the library in-process.
+
+mod common;
+
+mod desktop;
+mod details;
+mod doctor;
+mod journal;
+mod launch;
+mod launch_path;
+mod nix;
+mod packaging;
+mod properties;
+mod regression;
+mod session;
+mod shapes;
