@@ -13,8 +13,11 @@ mod fixture;
 use std::ffi::{CStr, CString};
 
 use divan::{AllocProfiler, Bencher};
-use gpu_launch::environ::{Environ, owned};
-use gpu_launch::{Context, cli, detect, exec, make_plan, plan, spec};
+use gpu_launch::app::{Context, make_plan};
+use gpu_launch::decide::{plan, spec};
+use gpu_launch::os::environ::{Environ, owned};
+use gpu_launch::os::exec;
+use gpu_launch::{cli, details, detect};
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();
@@ -65,8 +68,8 @@ fn launch_decision(bencher: Bencher, name: &str) {
         let mut ctx = Context::new(&env);
         ctx.read_power = false; // as a launch does
         let ctx = ctx;
-        let session = gpu_launch::state::session(&env, false, false).unwrap();
-        let (machine, mut plan) = make_plan(&ctx, &cli, &session).unwrap();
+        let session = gpu_launch::session::state::session(&env, false, false).unwrap();
+        let (machine, mut plan) = make_plan(&ctx, &cli, &session, &details::identities).unwrap();
         plan.program = Some(exec::resolve("true".as_ref(), env.get("PATH")).unwrap());
         divan::black_box((machine, plan.set.len()));
     });
@@ -76,7 +79,7 @@ fn launch_decision(bencher: Bencher, name: &str) {
 #[divan::bench(args = SHAPES)]
 fn detect_only(bencher: Bencher, name: &str) {
     let fx = shape(name);
-    let sys = gpu_launch::sysfs::Sysfs::new(fx.root());
+    let sys = detect::Sysfs::new(fx.root());
     bencher.bench(|| detect::detect(&sys, &detect::Hints::default()));
 }
 
@@ -84,15 +87,12 @@ fn detect_only(bencher: Bencher, name: &str) {
 #[divan::bench(args = SHAPES)]
 fn select_and_plan(bencher: Bencher, name: &str) {
     let fx = shape(name);
-    let machine = detect::detect(
-        &gpu_launch::sysfs::Sysfs::new(fx.root()),
-        &detect::Hints::default(),
-    );
+    let machine = detect::detect(&detect::Sysfs::new(fx.root()), &detect::Hints::default());
     let vars = owned(&[("DRI_PRIME", "1")]);
     let env = Environ::new(vars.iter().map(AsRef::as_ref).collect());
-    let choice = plan::Choice {
+    let choice = spec::Choice {
         spec: spec::Spec::Auto,
-        origin: plan::Origin::Auto,
+        origin: spec::Origin::Auto,
     };
     bencher.bench(|| {
         let target = plan::target(&machine, &choice, &[], false).unwrap();

@@ -14,7 +14,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::spec::SpecError;
+use crate::decide::spec::SpecError;
 
 /// gpu-launch's exit statuses (as `env`, `nice` and `timeout` use them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

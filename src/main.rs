@@ -15,7 +15,7 @@ use std::ffi::{c_char, c_int};
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // SAFETY: argc/argv come straight from the C runtime and live as long as
     // the process.
-    let args = unsafe { gpu_launch::sys::args(argc, argv) };
-    let env = gpu_launch::environ::Environ::new(gpu_launch::sys::environ_entries());
-    gpu_launch::main(&args, &env)
+    let args = unsafe { gpu_launch::os::sys::args(argc, argv) };
+    let env = gpu_launch::os::environ::Environ::new(gpu_launch::os::sys::environ_entries());
+    gpu_launch::app::main(&args, &env)
 }

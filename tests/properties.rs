@@ -15,15 +15,15 @@ use std::collections::BTreeSet;
 use std::ffi::{CStr, CString};
 use std::path::PathBuf;
 
-use gpu_launch::chromium;
 use gpu_launch::cli;
 use gpu_launch::config::Config;
+use gpu_launch::decide::chromium;
+use gpu_launch::decide::plan::{self, SELECTION_VARS, Target};
+use gpu_launch::decide::select::{self, Identity};
+use gpu_launch::decide::spec::{Choice, KindSpec, Origin, Spec, VendorSpec};
+use gpu_launch::detect::pci::PciAddr;
 use gpu_launch::detect::{DefaultReason, Gpu, Kind, Machine, platform_tag};
-use gpu_launch::environ::Environ;
-use gpu_launch::pci::PciAddr;
-use gpu_launch::plan::{self, Choice, Origin, SELECTION_VARS, Target};
-use gpu_launch::select::{self, Identity};
-use gpu_launch::spec::{KindSpec, Spec, VendorSpec};
+use gpu_launch::os::environ::Environ;
 use proptest::prelude::*;
 
 // ---- Strategies -------------------------------------------------------------

@@ -7,10 +7,10 @@
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 
-use gpu_launch::chromium;
 use gpu_launch::cli::{self, Action};
-use gpu_launch::plan::{self, Origin};
-use gpu_launch::state::ModeRequest;
+use gpu_launch::decide::spec::{Origin, parse_spec};
+use gpu_launch::decide::{chromium, program};
+use gpu_launch::session::mode::ModeRequest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -45,12 +45,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(!parsed.program.is_empty());
     }
     if let Some(gpu) = parsed.gpu {
-        let _ = plan::parse_spec(gpu.as_bytes(), Origin::Flag);
+        let _ = parse_spec(gpu.as_bytes(), Origin::Flag);
     }
     if let Some(Some(mode)) = parsed.mode {
         let _ = ModeRequest::parse(mode);
     }
-    let names = gpu_launch::app_names(parsed.program);
+    let names = program::app_names(parsed.program);
     assert!(names.len() <= 2);
     let argv: Vec<&[u8]> = parsed.program.iter().map(|a| a.to_bytes()).collect();
     if let Some(at) = chromium::insertion_point(&argv, chromium::BUILTIN_PROGRAMS) {

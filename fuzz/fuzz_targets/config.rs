@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use gpu_launch::config::{self, Config};
+use gpu_launch::decide::spec::Spec;
 use gpu_launch::error::Error;
-use gpu_launch::spec::Spec;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use gpu_launch::desktop::{self, RewriteError};
-use gpu_launch::spec::Spec;
+use gpu_launch::decide::spec::Spec;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,14 +3,13 @@
 //! parses back to the same SPEC and prints the same again.
 #![no_main]
 
-use gpu_launch::plan::{self, Origin};
-use gpu_launch::spec::Spec;
+use gpu_launch::decide::spec::{Origin, Spec, parse_spec};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     // Bytes, as `--gpu` and `GPU_LAUNCH_GPU` give them: non-UTF-8 is an
     // error whose message stays one line.
-    match plan::parse_spec(data, Origin::Env) {
+    match parse_spec(data, Origin::Env) {
         Ok(choice) => assert_eq!(
             Ok(&choice.spec),
             Spec::parse(std::str::from_utf8(data).unwrap()).as_ref()

@@ -21,14 +21,13 @@ use std::os::unix::fs::{OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use arbitrary::Arbitrary;
-use gpu_launch::detect::{self, Hints, Kind, Machine};
-use gpu_launch::environ::{self, Environ};
-use gpu_launch::output;
-use gpu_launch::plan::{self, Choice, Origin};
-use gpu_launch::spec::Spec;
-use gpu_launch::state::Mode;
-use gpu_launch::status::{self, Format, Status};
-use gpu_launch::sysfs::{self, NodeKind, Sysfs};
+use gpu_launch::app::output;
+use gpu_launch::decide::plan;
+use gpu_launch::decide::spec::{Choice, Origin, Spec};
+use gpu_launch::detect::{self, Hints, Kind, Machine, NodeKind, Sysfs, drm_node};
+use gpu_launch::os::environ::{self, Environ};
+use gpu_launch::session::mode::Mode;
+use gpu_launch::session::status::{self, Format, Overview};
 use libfuzzer_sys::fuzz_target;
 
 use fixture::{Builder, PciDev, PlatformDev};
@@ -483,7 +482,7 @@ fn check(machine: &Machine, sys: &Sysfs) {
     let has = |kind: NodeKind, n: u32| {
         drm_names
             .iter()
-            .any(|name| sysfs::drm_node(name) == Some((kind, n)))
+            .any(|name| drm_node(name) == Some((kind, n)))
     };
     for g in &machine.gpus {
         assert!(
@@ -611,7 +610,7 @@ fuzz_target!(|input: Input| {
     let json = output::list_json(&machine, &[]);
     serde_json::from_str::<serde_json::Value>(&json).expect("--list JSON");
     let _ = output::list_text(&machine, &[]);
-    let status = Status {
+    let status = Overview {
         machine: &machine,
         details: Vec::new(),
         mode: Mode::Hybrid,

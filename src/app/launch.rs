@@ -1,0 +1,98 @@
+//! A launch, `--dry-run` and `--print-env`: the stages of the pipeline in
+//! order, then exec (or print the plan).
+//!
+//! What it must never do: import `details`, `doctor`, `desktop` or the
+//! renderers of `cli::render` (tests/layout.rs checks). The `GPU-<uuid>` and
+//! `name:<text>` SPECs need NVML's identities: they come in through the
+//! [`Identify`] hook the dispatcher passes, so this file never names NVML.
+
+use std::ffi::{CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
+
+use super::output;
+use super::{Context, print};
+use crate::cli::{Action, Cli};
+use crate::config;
+use crate::decide::plan::{self, Plan, Session};
+use crate::decide::program;
+use crate::decide::select::{self, Identity};
+use crate::detect::Machine;
+use crate::error::{ExitStatus, Result};
+use crate::log;
+use crate::os::exec;
+use crate::session::state;
+
+/// Where names and UUIDs come from for the SPECs that match on them (NVML
+/// and pci.ids, in `details`): called only for those SPECs.
+pub type Identify<'f> = &'f dyn Fn(&Context<'_>, &Machine) -> Vec<Identity>;
+
+/// The names `[apps.NAME]` is looked up by (see [`program::app_names`]).
+pub fn app_names<'a>(program: &'a [&'a CStr]) -> Vec<&'a str> {
+    program::app_names(program)
+}
+
+/// Builds the plan for a launch, `--dry-run` or `--print-env` (everything but
+/// resolving PROGRAM).
+pub fn make_plan<'a>(
+    ctx: &Context<'_>,
+    cli: &Cli<'a>,
+    session: &Session,
+    identify: Identify<'_>,
+) -> Result<(Machine, Plan<'a>)> {
+    let config = config::load(&config::Search::new(cli.config, ctx.env))?;
+    let apps = app_names(cli.program);
+    let choice = plan::choose(
+        cli.gpu,
+        ctx.env.get_nonempty("GPU_LAUNCH_GPU"),
+        session,
+        &config,
+        &apps,
+    )?;
+    // Identities come from NVML, which must not run on a suspended GPU: their
+    // SPECs need the power status even on a launch.
+    let needs_identity = select::needs_identity(&choice.spec);
+    let machine = ctx.detect_with(ctx.read_power || needs_identity);
+    let ids = if needs_identity {
+        identify(ctx, &machine)
+    } else {
+        Vec::new()
+    };
+    let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
+    let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    Ok((machine, plan))
+}
+
+/// Runs `action` (a launch, `--dry-run` or `--print-env`); a launch that
+/// succeeds does not return.
+pub fn launch(
+    ctx: &Context<'_>,
+    cli: &Cli<'_>,
+    action: Action,
+    identify: Identify<'_>,
+) -> Result<ExitStatus> {
+    // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
+    // not read at all; only a real launch consumes a pending `--next`.
+    let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
+    let session = state::session(ctx.env, decided, action == Action::Launch)?;
+    let (machine, mut plan) = make_plan(ctx, cli, &session, identify)?;
+    if action == Action::PrintEnv {
+        if cli.json {
+            return print(&output::print_env_json(&machine, &plan, &[]));
+        }
+        for n in &plan.notes {
+            log::note(n);
+        }
+        return print(&output::print_env_sh(&plan));
+    }
+    let program = OsStr::from_bytes(cli.program[0].to_bytes());
+    plan.program = Some(exec::resolve(program, ctx.env.get("PATH"))?);
+    if action == Action::DryRun {
+        return if cli.json {
+            print(&output::dry_run_json(&machine, &plan, &[]))
+        } else {
+            print(&output::dry_run_text(&machine, &plan))
+        };
+    }
+    log::warn(&plan.notes);
+    Err(exec::exec(&plan, ctx.env))
+}

@@ -1,0 +1,118 @@
+//! The application: [`main`] turns argv and the environment into an action
+//! and runs it. Dispatch only; each action lives in its own module:
+//! a launch, `--dry-run` and `--print-env` in [`launch`], the others in
+//! `details`, `doctor`, `desktop`, `session` and `cli::render`.
+
+mod context;
+pub mod launch;
+pub mod output;
+
+use std::ffi::CStr;
+use std::io::Write;
+
+pub use context::{Context, SYSFS_ROOT};
+pub use launch::{app_names, make_plan};
+
+use crate::cli::{self, Action, Cli, render};
+use crate::error::{Error, ExitStatus, Result};
+use crate::os::environ::Environ;
+use crate::os::sys;
+use crate::session::{mode, status};
+use crate::{desktop, details, doctor, log};
+
+/// Runs gpu-launch with the process's arguments (`args[0]` is its own name)
+/// and environment. Returns the exit status; a successful launch does not
+/// return at all.
+pub fn main(args: &[&CStr], env: &Environ<'_>) -> i32 {
+    match run(args, env) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            report(&e);
+            e.status().into()
+        }
+    }
+}
+
+/// Prints an error as the one line the contract promises (and sends it to
+/// the journal when nobody watches stderr).
+pub fn report(e: &Error) {
+    log::error(&e.to_string());
+}
+
+fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
+    // First, before any variable is looked at: even the refusal must not
+    // go to a socket the caller's environment names.
+    refuse_privileged()?;
+    log::set_journal_socket(env.get_nonempty("GPU_LAUNCH_JOURNAL_SOCKET"));
+    let cli = cli::parse(args)?;
+    let action = cli.action()?;
+    match action {
+        Action::Help => print(&render::help_text()),
+        Action::Version => print(&render::version_text()),
+        Action::Completions => print(&render::completions(cli.completions.unwrap_or_default())?),
+        Action::Man => print(&render::man_page()?),
+        Action::Launch | Action::DryRun | Action::PrintEnv | Action::List => {
+            log::init(cli.verbose, env.get_nonempty("GPU_LAUNCH_LOG"));
+            let mut ctx = Context::new(env);
+            ctx.read_power = action != Action::Launch;
+            if action == Action::List {
+                return list(&ctx, &cli);
+            }
+            launch::launch(&ctx, &cli, action, &details::identities)
+        }
+        // Session integration (README, "Session integration").
+        Action::Status => {
+            let ctx = Context::new(env);
+            print(&status::command(&ctx, &cli, |m| {
+                details::collect(&ctx, m, cli.wake)
+            })?)
+        }
+        Action::Mode => print(&mode::mode_command(env, cli.mode.flatten())?),
+        Action::Next => print(&mode::next_command(env, cli.next.unwrap_or_default())?),
+        Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
+        Action::Doctor => {
+            let (report, status) = doctor::run(&Context::new(env), &cli);
+            print(&report).map(|_| status)
+        }
+    }
+}
+
+/// Refuses to run setuid or setgid: an exec wrapper that sets the environment
+/// with raised privileges would be a root shell for anyone.
+fn refuse_privileged() -> Result<()> {
+    // The kernel flags every exec whose effective ids differ from the real
+    // ones; ask the ids themselves only to word the refusal.
+    if !sys::secure_exec() {
+        return Ok(());
+    }
+    let why = match (nix::unistd::getresuid(), nix::unistd::getresgid()) {
+        (Ok(u), _) if u.real != u.effective => {
+            format!("real uid {} but effective uid {}", u.real, u.effective)
+        }
+        (_, Ok(g)) if g.real != g.effective => {
+            format!("real gid {} but effective gid {}", g.real, g.effective)
+        }
+        _ => "started in secure mode (AT_SECURE: file capabilities)".into(),
+    };
+    Err(Error::Privileged(why))
+}
+
+/// Writes `text` to stdout.
+fn print(text: &str) -> Result<ExitStatus> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?;
+    Ok(ExitStatus::Success)
+}
+
+/// `--list [--json]`.
+fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
+    let machine = ctx.detect();
+    let details = details::collect(ctx, &machine, cli.wake);
+    if cli.json {
+        print(&output::list_json(&machine, &details))
+    } else {
+        print(&output::list_text(&machine, &details))
+    }
+}

@@ -1,0 +1,53 @@
+//! Which config files a run reads: `--config FILE`, else
+//! `$GPU_LAUNCH_CONFIG`, else the system file overlaid with the user's.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::config::SYSTEM_CONFIG;
+use crate::os::environ::Environ;
+use crate::os::xdg;
+
+/// Where the config comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// One file that must exist (`--config`, `GPU_LAUNCH_CONFIG`).
+    Explicit(PathBuf),
+    /// The system file then the user file; either may be missing.
+    Default {
+        system: PathBuf,
+        user: Option<PathBuf>,
+    },
+}
+
+impl Search {
+    /// The search for this command line and environment.
+    pub fn new(flag: Option<&OsStr>, env: &Environ<'_>) -> Search {
+        if let Some(path) = flag {
+            return Search::Explicit(PathBuf::from(path));
+        }
+        if let Some(path) = env.get_nonempty("GPU_LAUNCH_CONFIG") {
+            return Search::Explicit(PathBuf::from(OsStr::from_bytes(path)));
+        }
+        Search::Default {
+            system: PathBuf::from(SYSTEM_CONFIG),
+            user: user_config_path(env),
+        }
+    }
+
+    /// The files this search would read, in overlay order.
+    pub fn paths(&self) -> Vec<&Path> {
+        match self {
+            Search::Explicit(p) => vec![p.as_path()],
+            Search::Default { system, user } => std::iter::once(system.as_path())
+                .chain(user.as_deref())
+                .collect(),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/gpu-launch/config.toml`, or `$HOME/.config/...`.
+pub fn user_config_path(env: &Environ<'_>) -> Option<PathBuf> {
+    Some(xdg::dir(env, "XDG_CONFIG_HOME", Some(".config"))?.join("gpu-launch/config.toml"))
+}

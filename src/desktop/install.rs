@@ -1,0 +1,444 @@
+//! The file-system half of `--install-desktop` and `--uninstall-desktop`:
+//! finding the source by desktop file ID in the XDG data directories,
+//! reading it safely, and writing or removing the override atomically, only
+//! ever an override gpu-launch wrote.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::decide::spec::Spec;
+use crate::desktop::{MARK_KEY, PROGRAM, is_ours, rewrite};
+use crate::error::{Error, Result};
+use crate::os::atomic;
+use crate::os::environ::Environ;
+use crate::os::files::{self, Links};
+
+/// Desktop files are a few KiB; a larger one is not a desktop file.
+const MAX_DESKTOP: u64 = 1 << 20;
+
+/// The XDG data directories, in search order: `$XDG_DATA_HOME` (default
+/// `~/.local/share`), then each of `$XDG_DATA_DIRS` (default
+/// `/usr/local/share:/usr/share`). Relative entries are ignored, as the XDG
+/// base directory spec says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDirs {
+    pub home: Option<PathBuf>,
+    pub dirs: Vec<PathBuf>,
+}
+
+impl DataDirs {
+    pub fn from_env(env: &Environ<'_>) -> DataDirs {
+        let abs = |b: &[u8]| Some(PathBuf::from(OsStr::from_bytes(b))).filter(|p| p.is_absolute());
+        let home = env.get_nonempty("XDG_DATA_HOME").and_then(abs).or_else(|| {
+            env.get_nonempty("HOME")
+                .and_then(abs)
+                .map(|h| h.join(".local/share"))
+        });
+        let dirs = match env.get_nonempty("XDG_DATA_DIRS") {
+            Some(v) => v.split(|b| *b == b':').filter_map(abs).collect(),
+            None => vec![
+                PathBuf::from("/usr/local/share"),
+                PathBuf::from("/usr/share"),
+            ],
+        };
+        DataDirs { home, dirs }
+    }
+
+    /// Every `<dir>/applications`, in search order.
+    pub fn applications(&self) -> Vec<PathBuf> {
+        self.home
+            .iter()
+            .chain(&self.dirs)
+            .map(|d| d.join("applications"))
+            .collect()
+    }
+}
+
+/// What APP names: a desktop file ID, or a path to a `.desktop` file (any
+/// value with a `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum App {
+    Id(String),
+    Path { path: PathBuf, id: String },
+}
+
+impl App {
+    pub fn parse(value: &OsStr, data: &DataDirs) -> Result<App> {
+        let bytes = value.as_bytes();
+        if bytes.contains(&b'/') {
+            let path = std::path::absolute(Path::new(value))
+                .map_err(|e| Error::Other(format!("{}: {e}", value.to_string_lossy())))?;
+            let id = id_of_path(&path, data).ok_or_else(|| {
+                Error::usage(format!(
+                    "{} is not a .desktop file with a usable name",
+                    path.display()
+                ))
+            })?;
+            return Ok(App::Path { path, id });
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            Error::usage(format!(
+                "desktop file ID '{}' is not valid UTF-8",
+                value.to_string_lossy()
+            ))
+        })?;
+        let id = text.strip_suffix(".desktop").unwrap_or(text);
+        check_id(id)?;
+        Ok(App::Id(id.to_owned()))
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            App::Id(id) | App::Path { id, .. } => id,
+        }
+    }
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.starts_with('.') || id.chars().any(char::is_control) {
+        return Err(Error::usage(format!(
+            "'{}' is not a desktop file ID (e.g. firefox, org.chromium.Chromium)",
+            id.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// The desktop file ID of a file: its path below some `<data dir>/applications`
+/// with `/` turned into `-` (Desktop Entry spec, "Desktop File ID"), else its
+/// file name; without `.desktop`.
+fn id_of_path(path: &Path, data: &DataDirs) -> Option<String> {
+    let rel = data
+        .applications()
+        .into_iter()
+        .find_map(|apps| path.strip_prefix(&apps).ok().map(Path::to_path_buf))
+        .filter(|rel| rel.components().count() > 0)
+        .unwrap_or_else(|| PathBuf::from(path.file_name().unwrap_or_default()));
+    let rel = rel.to_str()?;
+    let id = rel.strip_suffix(".desktop")?.replace('/', "-");
+    check_id(&id).ok()?;
+    Some(id)
+}
+
+/// The files that may hold desktop file ID `id` under one `applications`
+/// directory: `id.desktop`, and for each `-` that might stand for a
+/// subdirectory that exists, the same below it (`kde-foo` is also
+/// `kde/foo.desktop`).
+fn candidates(apps: &Path, id: &str, out: &mut Vec<PathBuf>) {
+    out.push(apps.join(format!("{id}.desktop")));
+    for (i, _) in id.match_indices('-') {
+        let (dir, rest) = (&id[..i], &id[i + 1..]);
+        if dir.is_empty() || rest.is_empty() {
+            continue;
+        }
+        let sub = apps.join(dir);
+        if sub.is_dir() {
+            candidates(&sub, rest, out);
+        }
+    }
+}
+
+/// Finds the desktop file for `id`: the first in XDG order that is not an
+/// override of ours. Returns the path and its text.
+fn find_by_id(id: &str, data: &DataDirs) -> Result<(PathBuf, String)> {
+    let mut ours = Vec::new();
+    let mut looked = Vec::new();
+    for apps in data.applications() {
+        let mut paths = Vec::new();
+        candidates(&apps, id, &mut paths);
+        for path in paths {
+            if let Some(text) = read_source(&path)? {
+                if is_ours(&text) {
+                    ours.push(path);
+                    continue;
+                }
+                return Ok((path, text));
+            }
+        }
+        looked.push(apps.display().to_string());
+    }
+    let also = if ours.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (only gpu-launch's own override {})",
+            ours.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(Error::Other(format!(
+        "no desktop file with ID '{id}' in {}{also}; to use a file, give its path (./{id}.desktop)",
+        looked.join(", ")
+    )))
+}
+
+/// Reads a source desktop file (following links: packaged entries are often
+/// links into a store); `None` when there is no file at `path`. Opened
+/// `O_NONBLOCK`: a FIFO there is refused (not a regular file), not waited on.
+fn read_source(path: &Path) -> Result<Option<String>> {
+    let file = match files::open_for_reading(path, Links::Follow) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(file_error("cannot read", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| file_error("cannot read", path, e))?;
+    if meta.is_dir() {
+        return Ok(None);
+    }
+    if !meta.is_file() || meta.len() > MAX_DESKTOP {
+        return Err(Error::Other(format!(
+            "{} is not a desktop file (not a regular file of at most {MAX_DESKTOP} bytes)",
+            path.display()
+        )));
+    }
+    read_text(file, path).map(Some)
+}
+
+fn read_text(file: fs::File, path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    file.take(MAX_DESKTOP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| file_error("cannot read", path, e))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Error::Other(format!(
+            "{} is not UTF-8, so it is not a valid desktop file",
+            path.display()
+        ))
+    })
+}
+
+fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
+    Error::Other(format!("{what} {}: {e}", path.display()))
+}
+
+/// The directory overrides go to: `--output DIR`, else
+/// `$XDG_DATA_HOME/applications`.
+fn output_dir(output: Option<&OsStr>, data: &DataDirs) -> Result<PathBuf> {
+    if let Some(dir) = output {
+        return std::path::absolute(Path::new(dir))
+            .map_err(|e| Error::Other(format!("--output {}: {e}", dir.to_string_lossy())));
+    }
+    data.home
+        .as_ref()
+        .map(|h| h.join("applications"))
+        .ok_or_else(|| {
+            Error::Other(
+                "neither XDG_DATA_HOME nor HOME is set (to an absolute path), so there is no \
+             applications directory to write to; give --output DIR"
+                    .into(),
+            )
+        })
+}
+
+/// The output directory must be a directory that not everyone can write,
+/// owned by the user or root (its owner could swap the files in it).
+fn check_output_dir(dir: &Path) -> Result<()> {
+    let meta = fs::metadata(dir).map_err(|e| file_error("cannot use", dir, e))?;
+    if !meta.is_dir() {
+        return Err(Error::Other(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    let uid = nix::unistd::getuid().as_raw();
+    if meta.uid() != uid && meta.uid() != 0 {
+        return Err(Error::Untrusted {
+            path: dir.to_path_buf(),
+            why: format!(
+                "it is owned by uid {}, neither you (uid {uid}) nor root",
+                meta.uid()
+            ),
+        });
+    }
+    if meta.mode() & 0o002 != 0 {
+        return Err(Error::Untrusted {
+            path: dir.to_path_buf(),
+            why: format!(
+                "it is writable by everyone (mode {:o}); desktop files there could be \
+                 replaced by anyone",
+                meta.mode() & 0o7777
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What is at the override's path now.
+enum Existing {
+    Nothing,
+    Ours(String),
+}
+
+/// Looks at `path` without following a link: a link, a non-file or a file
+/// without our mark is someone else's, and refused.
+fn existing(path: &Path) -> Result<Existing> {
+    let refuse = |why: &str| {
+        Err(Error::Other(format!(
+            "refusing to touch {}: {why}; gpu-launch only replaces or removes \
+             overrides it wrote (marked {MARK_KEY}=true)",
+            path.display()
+        )))
+    };
+    let file = match files::open_for_reading(path, Links::Refuse) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(Existing::Nothing),
+        Err(e) if files::is_link_error(&e) => {
+            return refuse("it is a symbolic link, not a file gpu-launch wrote");
+        }
+        Err(e) => return Err(file_error("cannot read", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| file_error("cannot read", path, e))?;
+    if !meta.is_file() || meta.len() > MAX_DESKTOP {
+        return refuse("it is not a file gpu-launch wrote");
+    }
+    match read_text(file, path) {
+        Ok(text) if is_ours(&text) => Ok(Existing::Ours(text)),
+        _ => refuse("it was not written by gpu-launch"),
+    }
+}
+
+/// `--install-desktop APP [--gpu SPEC] [--output DIR]`. Returns the lines to
+/// print on stdout; notes go to `notes`.
+pub fn install(
+    env: &Environ<'_>,
+    app: &OsStr,
+    spec: Option<&Spec>,
+    output: Option<&OsStr>,
+    notes: &mut Vec<String>,
+) -> Result<String> {
+    let data = DataDirs::from_env(env);
+    let app = App::parse(app, &data)?;
+    let (source, text) = match &app {
+        App::Id(id) => find_by_id(id, &data)?,
+        App::Path { path, .. } => {
+            let text = read_source(path)?
+                .ok_or_else(|| Error::Other(format!("{}: no such desktop file", path.display())))?;
+            (path.clone(), text)
+        }
+    };
+    let dir = output_dir(output, &data)?;
+    let name = format!("{}.desktop", app.id());
+    let target = dir.join(&name);
+    if target == source {
+        return Err(Error::Other(format!(
+            "refusing to overwrite {}: it is the desktop file itself, not one gpu-launch \
+             wrote; give --output DIR for the override, or edit its Exec= yourself",
+            target.display()
+        )));
+    }
+    let made = rewrite(&text, spec, &source)
+        .map_err(|e| Error::Other(format!("cannot wrap {}: {e}", source.display())))?;
+    notes.extend(made.notes);
+    fs::create_dir_all(&dir).map_err(|e| file_error("cannot create", &dir, e))?;
+    check_output_dir(&dir)?;
+    let mode = match existing(&target)? {
+        Existing::Ours(old) if old == made.text => {
+            return Ok(format!(
+                "{} is already installed (nothing changed)\n",
+                target.display()
+            ));
+        }
+        Existing::Ours(_) => atomic::Existing::Replace,
+        Existing::Nothing => atomic::Existing::Keep,
+    };
+    atomic::write(&dir, &name, made.text.as_bytes(), 0o644, mode, true).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            Error::Other(format!(
+                "refusing to overwrite {}: it appeared while gpu-launch was writing",
+                target.display()
+            ))
+        } else {
+            file_error("cannot write", &target, e)
+        }
+    })?;
+    if crate::os::exec::resolve(OsStr::new(PROGRAM), env.get("PATH")).is_err() {
+        notes.push(format!(
+            "{PROGRAM} is not in PATH here; the override runs '{PROGRAM}' from the PATH of \
+             whatever starts it, so install gpu-launch where that PATH looks"
+        ));
+    }
+    let verb = if mode == atomic::Existing::Replace {
+        "updated"
+    } else {
+        "wrote"
+    };
+    Ok(format!(
+        "{verb} {} (from {})\n",
+        target.display(),
+        source.display()
+    ))
+}
+
+/// `--uninstall-desktop APP [--output DIR]`: removes our override, and
+/// nothing else.
+pub fn uninstall(
+    env: &Environ<'_>,
+    app: &OsStr,
+    output: Option<&OsStr>,
+    notes: &mut Vec<String>,
+) -> Result<String> {
+    let data = DataDirs::from_env(env);
+    let app = App::parse(app, &data)?;
+    let dir = output_dir(output, &data)?;
+    let target = dir.join(format!("{}.desktop", app.id()));
+    match existing(&target)? {
+        Existing::Nothing => {
+            notes.push(format!(
+                "there is no override {}; nothing removed",
+                target.display()
+            ));
+            Ok(String::new())
+        }
+        Existing::Ours(_) => {
+            check_output_dir(&dir)?;
+            fs::remove_file(&target).map_err(|e| file_error("cannot remove", &target, e))?;
+            Ok(format!("removed {}\n", target.display()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_of_paths_and_subdirectories() {
+        let data = DataDirs {
+            home: Some(PathBuf::from("/home/u/.local/share")),
+            dirs: vec![PathBuf::from("/usr/share")],
+        };
+        let id = |p: &str| id_of_path(Path::new(p), &data);
+        assert_eq!(
+            id("/usr/share/applications/kde/foo.desktop").as_deref(),
+            Some("kde-foo")
+        );
+        assert_eq!(id("/tmp/x/org.a.B.desktop").as_deref(), Some("org.a.B"));
+        assert_eq!(id("/tmp/x/readme.txt"), None);
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("kde/sub")).unwrap();
+        let mut c = Vec::new();
+        candidates(d.path(), "kde-sub-a-b", &mut c);
+        let shown: Vec<_> = c
+            .iter()
+            .map(|p| p.strip_prefix(d.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "kde-sub-a-b.desktop",
+                "kde/sub-a-b.desktop",
+                "kde/sub/a-b.desktop"
+            ]
+        );
+    }
+}

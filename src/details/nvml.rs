@@ -1,0 +1,213 @@
+//! NVIDIA's management library (NVML): names, UUIDs and telemetry of the GPUs
+//! the `nvidia` driver runs.
+//!
+//! NVML is `dlopen`ed at run time through `nvml-wrapper`
+//! (`libnvidia-ml.so.1`, or `GPU_LAUNCH_NVML_LIBRARY`), initialised at most
+//! once per run, read in one go and shut down again.
+//!
+//! What it must never do:
+//! - run on the launch path: only `details` calls it, and only for `--list`,
+//!   `--doctor`, `--status` and the `GPU-<uuid>` / `name:<text>` SPECs;
+//! - wake a GPU: `nvmlInit` touches every NVIDIA GPU (btop#1831,
+//!   gpu-usage-waybar#41), so [`probe`] does not load NVML while an NVIDIA
+//!   GPU's runtime status is `suspended`, unless the user said `--wake`;
+//! - mix real hardware into a fake machine: with `GPU_LAUNCH_SYSFS_ROOT` set it
+//!   loads only `GPU_LAUNCH_NVML_LIBRARY`, never the system library;
+//! - fail: a missing or broken library is [`Outcome::Unavailable`], "no details".
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::sync::OnceLock;
+
+use nvml_wrapper::Nvml;
+use nvml_wrapper::enum_wrappers::device::TemperatureSensor;
+
+use crate::app::Context;
+use crate::detect::Details;
+use crate::detect::pci::PciAddr;
+use crate::detect::{Gpu, Machine};
+
+/// The library's soname (the unversioned `libnvidia-ml.so` that
+/// `nvml-wrapper` defaults to only exists where development files are
+/// installed).
+pub const DEFAULT_LIBRARY: &str = "libnvidia-ml.so.1";
+
+/// Loads NVML from this path instead (testing hook, and for systems that keep
+/// it elsewhere).
+pub const LIBRARY_VAR: &str = "GPU_LAUNCH_NVML_LIBRARY";
+
+const MIB: u64 = 1024 * 1024;
+
+/// One device as NVML reports it: its PCI address (to join with sysfs) and
+/// what it says of the GPU (`driver_version` is the [`Report`]'s).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Device {
+    /// Parsed from NVML's bus id (`00000000:01:00.0`).
+    pub pci: Option<PciAddr>,
+    pub details: Details,
+}
+
+/// Everything read from one initialisation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    pub driver_version: Option<String>,
+    pub devices: Vec<Device>,
+}
+
+impl Report {
+    /// The device at `pci`, if NVML knows it.
+    pub fn device(&self, pci: PciAddr) -> Option<&Device> {
+        self.devices.iter().find(|d| d.pci == Some(pci))
+    }
+}
+
+/// What became of NVML in this run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// No GPU is driven by `nvidia`: nothing to ask NVML about.
+    NotNeeded,
+    /// Not loaded because these NVIDIA GPUs (PCI addresses or descriptions)
+    /// are suspended and `--wake` was not given.
+    Asleep(Vec<String>),
+    /// A fake machine (`GPU_LAUNCH_SYSFS_ROOT`) without `GPU_LAUNCH_NVML_LIBRARY`.
+    NotConfigured,
+    /// The library is missing, lacks `nvmlInit_v2`, or its init failed.
+    Unavailable {
+        library: OsString,
+        error: String,
+    },
+    Loaded(Report),
+}
+
+impl Outcome {
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            Outcome::Loaded(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// True for a GPU that NVML would talk to (bound to the `nvidia` driver).
+pub fn is_nvml_gpu(gpu: &Gpu) -> bool {
+    gpu.driver_is("nvidia")
+}
+
+/// The library to load: `GPU_LAUNCH_NVML_LIBRARY`, else the system's
+/// [`DEFAULT_LIBRARY`], except on a fake machine where only the variable counts.
+pub fn library(ctx: &Context<'_>) -> Option<OsString> {
+    match ctx.env.get_nonempty(LIBRARY_VAR) {
+        Some(path) => Some(OsStr::from_bytes(path).to_owned()),
+        None if ctx.fixture => None,
+        None => Some(DEFAULT_LIBRARY.into()),
+    }
+}
+
+/// Loads NVML when the machine has an NVIDIA GPU and none of them is asleep
+/// (or `wake`), and reads every device. Never fails; see [`Outcome`].
+pub fn probe(ctx: &Context<'_>, machine: &Machine, wake: bool) -> Outcome {
+    let nvidia: Vec<&Gpu> = machine.gpus.iter().filter(|g| is_nvml_gpu(g)).collect();
+    if nvidia.is_empty() {
+        return Outcome::NotNeeded;
+    }
+    let sleeping: Vec<String> = nvidia
+        .iter()
+        .filter(|g| g.asleep())
+        .map(|g| g.describe())
+        .collect();
+    if !sleeping.is_empty() && !wake {
+        tracing::debug!(?sleeping, "NVML not loaded: it would wake these GPUs");
+        return Outcome::Asleep(sleeping);
+    }
+    let Some(library) = library(ctx) else {
+        return Outcome::NotConfigured;
+    };
+    match query_once(&library) {
+        Ok(report) => Outcome::Loaded(report.clone()),
+        Err(error) => {
+            tracing::debug!(?library, %error, "NVML unavailable");
+            Outcome::Unavailable {
+                library,
+                error: error.clone(),
+            }
+        }
+    }
+}
+
+/// [`query`], at most once per process: later calls get the first answer.
+fn query_once(library: &OsStr) -> &'static Result<Report, String> {
+    static ONCE: OnceLock<Result<Report, String>> = OnceLock::new();
+    ONCE.get_or_init(|| query(library))
+}
+
+/// Initialises NVML from `library`, reads every device, shuts it down.
+/// `Err` carries NVML's or the loader's message.
+pub fn query(library: &OsStr) -> Result<Report, String> {
+    let nvml = Nvml::builder()
+        .lib_path(library)
+        .init()
+        .map_err(|e| e.to_string())?;
+    let report = read(&nvml);
+    // `Nvml`'s `Drop` calls `nvmlShutdown` through a method that panics when
+    // the library lacks the symbol; such a library is simply left loaded.
+    if nvml.lib().nvmlShutdown.is_ok() {
+        drop(nvml);
+    } else {
+        std::mem::forget(nvml);
+    }
+    Ok(report)
+}
+
+fn read(nvml: &Nvml) -> Report {
+    let count = nvml.device_count().unwrap_or(0);
+    let devices = (0..count)
+        .filter_map(|i| nvml.device_by_index(i).ok())
+        .map(|d| {
+            let memory = d.memory_info().ok();
+            Device {
+                pci: d.pci_info().ok().and_then(|p| {
+                    PciAddr::parse_sysfs(&p.bus_id).or_else(|| {
+                        Some(PciAddr::new(
+                            p.domain,
+                            u8::try_from(p.bus).ok()?,
+                            u8::try_from(p.device).ok()?,
+                            0,
+                        ))
+                    })
+                }),
+                details: Details {
+                    name: d.name().ok(),
+                    uuid: d.uuid().ok(),
+                    memory_total_mib: memory.as_ref().map(|m| m.total / MIB),
+                    memory_used_mib: memory.as_ref().map(|m| m.used / MIB),
+                    utilization_percent: d.utilization_rates().ok().map(|u| u.gpu),
+                    temperature_c: d.temperature(TemperatureSensor::Gpu).ok(),
+                    power_w: d.power_usage().ok().map(|mw| f64::from(mw) / 1000.0),
+                    driver_version: None,
+                },
+            }
+        })
+        .collect();
+    Report {
+        driver_version: nvml.sys_driver_version().ok(),
+        devices,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_is_an_error_not_a_panic() {
+        let e = query(OsStr::new("/nonexistent/libnvidia-ml.so.1")).unwrap_err();
+        assert!(e.contains("libloading"), "{e}");
+    }
+
+    #[test]
+    fn a_library_without_nvml_is_an_error() {
+        // libc has no nvmlInit_v2.
+        let e = query(OsStr::new("libc.so.6")).unwrap_err();
+        assert!(e.contains("nvmlInit_v2"), "{e}");
+    }
+}
