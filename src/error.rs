@@ -1,15 +1,9 @@
 //! Errors and the exit statuses they map to.
 //!
-//! | status | meaning |
-//! |---|---|
-//! | 0 | a query (`--dry-run`, `--list`, ...) succeeded |
-//! | 1 | `--doctor` found a failing check |
-//! | 125 | gpu-launch itself failed (usage, SPEC, config, trust, `--strict`, state) |
-//! | 126 | PROGRAM found but cannot be executed |
-//! | 127 | PROGRAM not found |
-//!
-//! After a successful exec the status is PROGRAM's own. Every error is
-//! printed once, as one line `gpu-launch: <message>` (see `lib.rs`).
+//! The statuses and what each means are written once, in [`ExitStatus`]
+//! ([`ExitStatus::meaning`]), which `--help` and the man page print. After a
+//! successful exec the status is PROGRAM's own. Every error is printed once,
+//! as one line `gpu-launch: <message>` (`app::report`).
 
 use std::io;
 use std::path::PathBuf;
@@ -24,6 +18,37 @@ pub enum ExitStatus {
     Failed = 125,
     CannotExecute = 126,
     NotFound = 127,
+}
+
+impl ExitStatus {
+    /// Every status, in the order the documentation lists them.
+    pub const ALL: [ExitStatus; 5] = [
+        ExitStatus::Success,
+        ExitStatus::CheckFailed,
+        ExitStatus::Failed,
+        ExitStatus::CannotExecute,
+        ExitStatus::NotFound,
+    ];
+
+    /// What the status after a successful exec is (it has no number).
+    pub const AFTER_EXEC: &'static str =
+        "after a successful exec, PROGRAM's own (the process is PROGRAM)";
+
+    /// When gpu-launch exits with this status.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitStatus::Success => {
+                "a query (--dry-run, --list, --print-env, --help, ...) succeeded"
+            }
+            ExitStatus::CheckFailed => "--doctor found a failing check",
+            ExitStatus::Failed => {
+                "gpu-launch itself failed: a usage error, a bad SPEC, an explicit --config FILE \
+                 it cannot use, --strict with a warning, a refused state or desktop-file operation"
+            }
+            ExitStatus::CannotExecute => "PROGRAM was found but cannot be executed",
+            ExitStatus::NotFound => "PROGRAM was not found",
+        }
+    }
 }
 
 impl From<ExitStatus> for i32 {

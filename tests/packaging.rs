@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::{BIN, Run, run_tool, tool};
-use gpu_launch::cli::OPTIONS;
+use gpu_launch::cli::{Complete, OPTIONS};
 
 const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
 
@@ -30,8 +30,10 @@ fn gpu_launch(args: &[&str]) -> Run {
 /// The values the option table offers for `--long`.
 fn values(long: &str) -> Vec<String> {
     let def = OPTIONS.iter().find(|d| d.long == long).unwrap();
-    assert!(!def.values.is_empty(), "--{long} offers no values");
-    def.values.iter().map(|v| (*v).to_owned()).collect()
+    match def.complete {
+        Complete::Values(values) => values.iter().map(|v| (*v).to_owned()).collect(),
+        _ => panic!("--{long} offers no values"),
+    }
 }
 
 /// `gpu-launch --completions SHELL` written to `dir/name`.

@@ -16,6 +16,7 @@ mod doctor;
 mod journal;
 mod launch;
 mod launch_path;
+mod layout;
 mod nix;
 mod packaging;
 mod properties;

@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(gpu) = parsed.gpu {
         let _ = parse_spec(gpu.as_bytes(), Origin::Flag);
     }
-    if let Some(Some(mode)) = parsed.mode {
+    if let Some(mode) = parsed.mode {
         let _ = ModeRequest::parse(mode);
     }
     let names = program::app_names(parsed.program);

@@ -16,73 +16,120 @@ use std::ffi::OsStr;
 use clap_complete::Shell;
 use roff::{Roff, bold, italic, roman};
 
-use crate::cli::{OPTIONS, Opt, Takes};
+use crate::cli::environment::{self, ENVIRONMENT};
+use crate::cli::options::{self, Complete, OPTIONS, OptDef, Value};
+use crate::cli::{Action, ProgramArg};
 use crate::config::SYSTEM_CONFIG;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 
-/// The help text's description and usage block.
+/// The help text's description.
 const ABOUT: &str = "Run a program on the right GPU: sets the PRIME / Vulkan offload \
 environment that the chosen GPU's driver honours, then execs PROGRAM in place.";
-
-const USAGE: &str = "gpu-launch [OPTIONS] [--] PROGRAM [ARGS]...\n       \
-gpu-launch --dry-run [--json] [OPTIONS] [--] PROGRAM [ARGS]...\n       \
-gpu-launch --list [--json]\n       \
-gpu-launch --print-env [--json] [OPTIONS] [PROGRAM]";
-
-const AFTER_HELP: &str = "Options are recognised only before PROGRAM; everything from PROGRAM \
-on is passed to it unchanged.\n\n\
-Environment: GPU_LAUNCH_GPU (a SPEC), GPU_LAUNCH_CONFIG (a config file), GPU_LAUNCH_LOG \
-(a tracing filter, e.g. debug), GPU_LAUNCH_NVML_LIBRARY and GPU_LAUNCH_PCI_IDS (where NVML and \
-pci.ids are), GPU_LAUNCH_SYSFS_ROOT, GPU_LAUNCH_DATA_ROOT and GPU_LAUNCH_JOURNAL_SOCKET \
-(testing hooks).\n\n\
-Exit status: PROGRAM's own after exec; 0 for a successful query; 1 when --doctor finds a \
-failing check; 125 when gpu-launch fails; 126 when PROGRAM cannot be executed; 127 when \
-PROGRAM is not found.";
 
 /// The clap definition of the command line, built from [`OPTIONS`]: the
 /// source of `--help`, the man page and the completions.
 pub fn command() -> clap::Command {
-    use clap::{Arg, ArgAction, Command};
-    let mut cmd = Command::new("gpu-launch")
+    let mut cmd = clap::Command::new("gpu-launch")
         .version(env!("CARGO_PKG_VERSION"))
         .about(ABOUT)
-        .override_usage(USAGE)
-        .after_help(AFTER_HELP)
+        .override_usage(usage())
+        .after_help(after_help())
         .disable_help_flag(true)
         .disable_version_flag(true)
         .max_term_width(100);
     for d in OPTIONS {
-        let mut arg = Arg::new(d.long).long(d.long).help(d.help);
-        if let Some(s) = d.short {
-            arg = arg.short(s);
-        }
-        arg = match d.takes {
-            Takes::Nothing => arg.action(match d.opt {
-                Opt::Help => ArgAction::Help,
-                Opt::Version => ArgAction::Version,
-                _ => ArgAction::SetTrue,
-            }),
-            Takes::Value(name) => arg.value_name(name).action(ArgAction::Set),
-            Takes::OptionalValue(name) => {
-                arg.value_name(name).num_args(0..=1).action(ArgAction::Set)
-            }
-        };
-        if !d.values.is_empty() {
-            arg = arg.value_parser(clap::builder::PossibleValuesParser::new(d.values));
-        }
-        if matches!(d.opt, Opt::Config | Opt::Output) {
-            arg = arg.value_hint(clap::ValueHint::AnyPath);
-        }
-        cmd = cmd.arg(arg);
+        cmd = cmd.arg(arg(d));
     }
     cmd.arg(
-        Arg::new("program")
+        clap::Arg::new("program")
             .value_name("PROGRAM")
             .help("The program to run, looked up in PATH like a shell does, then its arguments")
             .num_args(0..)
             .trailing_var_arg(true)
             .value_hint(clap::ValueHint::CommandWithArguments)
             .value_parser(clap::value_parser!(std::ffi::OsString)),
+    )
+}
+
+/// One row of the option table as a clap argument.
+fn arg(d: &OptDef) -> clap::Arg {
+    use clap::{Arg, ArgAction};
+    let mut arg = Arg::new(d.long).long(d.long).help(d.doc);
+    if let Some(s) = d.short {
+        arg = arg.short(s);
+    }
+    arg = match d.value {
+        Value::None => arg.action(match d.selects {
+            Some(Action::Help) => ArgAction::Help,
+            Some(Action::Version) => ArgAction::Version,
+            _ => ArgAction::SetTrue,
+        }),
+        Value::Required(name) => arg.value_name(name).action(ArgAction::Set),
+        Value::Optional(name) => arg.value_name(name).num_args(0..=1).action(ArgAction::Set),
+    };
+    match d.complete {
+        Complete::Any => arg,
+        Complete::Values(values) => {
+            arg.value_parser(clap::builder::PossibleValuesParser::new(values))
+        }
+        Complete::Path => arg.value_hint(clap::ValueHint::AnyPath),
+    }
+}
+
+/// `--opt`, `--opt VALUE` or `--opt [VALUE]`.
+fn with_value(d: &OptDef) -> String {
+    match d.value {
+        Value::None => format!("--{}", d.long),
+        Value::Required(v) => format!("--{} {v}", d.long),
+        Value::Optional(v) => format!("--{} [{v}]", d.long),
+    }
+}
+
+/// The usage lines, one per action, from the table: the option that selects
+/// it, the options that may modify it (`only_with`), and PROGRAM when it
+/// takes one.
+pub fn usage() -> String {
+    let line = |action: Action| {
+        let mut l = String::from("gpu-launch");
+        if let Some(d) = options::selecting(action) {
+            l.push(' ');
+            l.push_str(&with_value(d));
+        }
+        for m in OPTIONS.iter().filter(|m| m.only_with.contains(&action)) {
+            l.push_str(&format!(" [{}]", with_value(m)));
+        }
+        l.push_str(match action.program() {
+            ProgramArg::Required => " [OPTIONS] [--] PROGRAM [ARGS]...",
+            ProgramArg::Optional => " [OPTIONS] [PROGRAM]",
+            ProgramArg::None => "",
+        });
+        l
+    };
+    let mut lines: Vec<String> = Action::ALL
+        .into_iter()
+        .filter(|a| !matches!(a, Action::Help | Action::Version))
+        .map(line)
+        .collect();
+    lines.push("gpu-launch --help | --version".to_owned());
+    lines.join("\n       ")
+}
+
+/// What `--help` says after the options: the argument rule, the
+/// environment (names; the man page explains them) and the exit statuses.
+fn after_help() -> String {
+    let vars: Vec<&str> = environment::names().collect();
+    let statuses: Vec<String> = ExitStatus::ALL
+        .iter()
+        .map(|s| format!("{}: {}", i32::from(*s), s.meaning()))
+        .collect();
+    format!(
+        "Options are recognised only before PROGRAM; everything from PROGRAM on is passed to \
+         it unchanged.\n\n\
+         Environment (gpu-launch --man explains each): {}.\n\n\
+         Exit status: {}; {}.",
+        vars.join(", "),
+        ExitStatus::AFTER_EXEC,
+        statuses.join("; ")
     )
 }
 
@@ -99,10 +146,10 @@ pub fn version_text() -> String {
 /// The shells `--completions` writes for: the values the option table
 /// offers to completion, so `--help`, the completions and this list agree.
 fn shells() -> &'static [&'static str] {
-    OPTIONS
-        .iter()
-        .find(|d| d.opt == Opt::Completions)
-        .map_or(&[], |d| d.values)
+    match options::selecting(Action::Completions).map(|d| d.complete) {
+        Some(Complete::Values(shells)) => shells,
+        _ => &[],
+    }
 }
 
 /// The completion script for `shell` (`bash`, `zsh` or `fish`).
@@ -170,57 +217,8 @@ fn item(r: &mut Roff, label: &str, text: &str) {
 fn extra_sections() -> String {
     let mut r = Roff::new();
     r.control("SH", ["ENVIRONMENT"]);
-    for (name, text) in [
-        (
-            "GPU_LAUNCH_GPU",
-            "A SPEC used when --gpu is not given (before the config file).",
-        ),
-        (
-            "GPU_LAUNCH_CONFIG",
-            "A config file read instead of the default search; it must exist.",
-        ),
-        (
-            "GPU_LAUNCH_LOG",
-            "A tracing filter (for example debug): log the decision to stderr.",
-        ),
-        (
-            "AQ_DRM_DEVICES, WLR_DRM_DEVICES, KWIN_DRM_DEVICES",
-            "The compositor's GPU list; its first entry is the default GPU (no offload).",
-        ),
-        (
-            "XDG_CONFIG_HOME",
-            "Where the user's config file is (default ~/.config).",
-        ),
-        (
-            "GPU_LAUNCH_SYSFS_ROOT",
-            "Testing hook: read this directory instead of /sys; no /dev node is opened.",
-        ),
-        (
-            "GPU_LAUNCH_NVML_LIBRARY",
-            "Load NVML from this path (details for --list, --doctor, --status).",
-        ),
-        (
-            "GPU_LAUNCH_PCI_IDS",
-            "Read this pci.ids for GPU names instead of the usual places.",
-        ),
-        (
-            "GPU_LAUNCH_DATA_ROOT",
-            "Testing hook: --doctor looks for libraries, manifests and /dev/dri under this directory.",
-        ),
-        (
-            "GPU_LAUNCH_JOURNAL_SOCKET",
-            "Testing hook: send journal messages to this socket instead of journald's.",
-        ),
-        (
-            "XDG_RUNTIME_DIR",
-            "Where the session's mode and pending --next live (gpu-launch/ below it).",
-        ),
-        (
-            "XDG_DATA_HOME, XDG_DATA_DIRS",
-            "Where --install-desktop finds desktop files and writes overrides.",
-        ),
-    ] {
-        item(&mut r, name, text);
+    for var in ENVIRONMENT {
+        item(&mut r, &var.names.join(", "), var.doc);
     }
     r.control("SH", ["FILES"]);
     item(
@@ -236,24 +234,14 @@ fn extra_sections() -> String {
          by group or others, or owned by anyone but the user or root, is refused.",
     );
     r.control("SH", ["EXIT STATUS"]);
-    for (status, text) in [
-        (
-            "PROGRAM's own",
-            "after a successful exec: the process is PROGRAM.",
-        ),
-        (
-            "0",
-            "a query (--dry-run, --list, --print-env, --help, ...) succeeded.",
-        ),
-        ("1", "--doctor found a failing check."),
-        (
-            "125",
-            "gpu-launch itself failed: usage error, bad SPEC, malformed or untrusted config, --strict with no matching GPU, a refused state or desktop-file operation.",
-        ),
-        ("126", "PROGRAM was found but cannot be executed."),
-        ("127", "PROGRAM was not found."),
-    ] {
-        item(&mut r, status, text);
+    item(
+        &mut r,
+        "PROGRAM's own",
+        &format!("{}.", ExitStatus::AFTER_EXEC),
+    );
+    for status in ExitStatus::ALL {
+        let meaning = format!("{}.", status.meaning());
+        item(&mut r, &i32::from(status).to_string(), &meaning);
     }
     r.control("SH", ["EXAMPLES"]);
     for (example, text) in [
@@ -293,7 +281,7 @@ fn extra_sections() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::lookup_long;
+    use crate::cli::options::lookup_long;
 
     #[test]
     fn clap_definition_matches_the_table() {

@@ -49,5 +49,5 @@ impl Search {
 
 /// `$XDG_CONFIG_HOME/gpu-launch/config.toml`, or `$HOME/.config/...`.
 pub fn user_config_path(env: &Environ<'_>) -> Option<PathBuf> {
-    Some(xdg::dir(env, "XDG_CONFIG_HOME", Some(".config"))?.join("gpu-launch/config.toml"))
+    Some(xdg::config_home(env)?.join("gpu-launch/config.toml"))
 }

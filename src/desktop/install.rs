@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use crate::decide::spec::Spec;
 use crate::desktop::{MARK_KEY, PROGRAM, is_ours, rewrite};
 use crate::error::{Error, Result};
-use crate::os::atomic;
 use crate::os::environ::Environ;
 use crate::os::files::{self, Links};
+use crate::os::{atomic, xdg};
 
 /// Desktop files are a few KiB; a larger one is not a desktop file.
 const MAX_DESKTOP: u64 = 1 << 20;
@@ -32,20 +32,10 @@ pub struct DataDirs {
 
 impl DataDirs {
     pub fn from_env(env: &Environ<'_>) -> DataDirs {
-        let abs = |b: &[u8]| Some(PathBuf::from(OsStr::from_bytes(b))).filter(|p| p.is_absolute());
-        let home = env.get_nonempty("XDG_DATA_HOME").and_then(abs).or_else(|| {
-            env.get_nonempty("HOME")
-                .and_then(abs)
-                .map(|h| h.join(".local/share"))
-        });
-        let dirs = match env.get_nonempty("XDG_DATA_DIRS") {
-            Some(v) => v.split(|b| *b == b':').filter_map(abs).collect(),
-            None => vec![
-                PathBuf::from("/usr/local/share"),
-                PathBuf::from("/usr/share"),
-            ],
-        };
-        DataDirs { home, dirs }
+        DataDirs {
+            home: xdg::data_home(env),
+            dirs: xdg::data_dirs(env),
+        }
     }
 
     /// Every `<dir>/applications`, in search order.

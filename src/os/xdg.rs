@@ -8,11 +8,14 @@ use std::path::PathBuf;
 
 use crate::os::environ::Environ;
 
-/// `$var` when it is set to an absolute path, else `$HOME/home_default`
-/// (`None` for no default, or when `HOME` is not absolute either).
-pub fn dir(env: &Environ<'_>, var: &str, home_default: Option<&str>) -> Option<PathBuf> {
-    absolute(env.get_nonempty(var))
-        .or_else(|| Some(absolute(env.get_nonempty("HOME"))?.join(home_default?)))
+/// `$XDG_CONFIG_HOME`, else `$HOME/.config`.
+pub fn config_home(env: &Environ<'_>) -> Option<PathBuf> {
+    absolute(env.get_nonempty("XDG_CONFIG_HOME")).or_else(|| home(env, ".config"))
+}
+
+/// `$XDG_DATA_HOME`, else `$HOME/.local/share`.
+pub fn data_home(env: &Environ<'_>) -> Option<PathBuf> {
+    absolute(env.get_nonempty("XDG_DATA_HOME")).or_else(|| home(env, ".local/share"))
 }
 
 /// `$XDG_DATA_DIRS`, its absolute entries in order (default
@@ -28,6 +31,16 @@ pub fn data_dirs(env: &Environ<'_>) -> Vec<PathBuf> {
             PathBuf::from("/usr/share"),
         ],
     }
+}
+
+/// `$XDG_RUNTIME_DIR`; no default (unset is normal: ssh, CI).
+pub fn runtime_dir(env: &Environ<'_>) -> Option<PathBuf> {
+    absolute(env.get_nonempty("XDG_RUNTIME_DIR"))
+}
+
+/// `$HOME/rel`, when `HOME` is absolute.
+fn home(env: &Environ<'_>, rel: &str) -> Option<PathBuf> {
+    Some(absolute(env.get_nonempty("HOME"))?.join(rel))
 }
 
 fn absolute(value: Option<&[u8]>) -> Option<PathBuf> {
@@ -46,18 +59,16 @@ mod tests {
             ("XDG_CONFIG_HOME", "relative"),
             ("XDG_DATA_HOME", "/data"),
             ("XDG_DATA_DIRS", "/a:rel::/b"),
+            ("XDG_RUNTIME_DIR", "run/user/1000"),
         ]);
         let env = Environ::new(vars.iter().map(AsRef::as_ref).collect());
-        let d = |var, default| dir(&env, var, default);
-        assert_eq!(
-            d("XDG_CONFIG_HOME", Some(".config")),
-            Some("/home/u/.config".into())
-        );
-        assert_eq!(
-            d("XDG_DATA_HOME", Some(".local/share")),
-            Some("/data".into())
-        );
-        assert_eq!(d("XDG_RUNTIME_DIR", None), None);
+        assert_eq!(config_home(&env), Some("/home/u/.config".into()));
+        assert_eq!(data_home(&env), Some("/data".into()));
+        assert_eq!(runtime_dir(&env), None);
         assert_eq!(data_dirs(&env), [PathBuf::from("/a"), PathBuf::from("/b")]);
+        let vars = owned(&[("HOME", "relative")]);
+        let env = Environ::new(vars.iter().map(AsRef::as_ref).collect());
+        assert_eq!(config_home(&env), None);
+        assert_eq!(data_dirs(&env).len(), 2);
     }
 }

@@ -68,7 +68,7 @@ impl StateDir {
     /// `None` when `XDG_RUNTIME_DIR` is unset, empty or relative (the XDG
     /// base directory spec says to ignore a relative one).
     pub fn from_env(env: &Environ<'_>) -> Option<StateDir> {
-        let runtime = xdg::dir(env, "XDG_RUNTIME_DIR", None)?;
+        let runtime = xdg::runtime_dir(env)?;
         let dir = runtime.join(DIR_NAME);
         Some(StateDir { runtime, dir })
     }
