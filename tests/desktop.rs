@@ -321,19 +321,25 @@ fn files_gpu_launch_did_not_write_are_never_touched() {
                 .is_symlink()
         );
     }
-    // A world-writable output directory is refused.
-    let open = desk.dir.path().join("open");
-    fs::create_dir(&open).unwrap();
-    fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
-    let r = env.run(&[
-        "--install-desktop",
-        "code",
-        "--output",
-        &open.display().to_string(),
-    ]);
-    assert_eq!(r.status, 125, "{r:?}");
-    assert!(r.stderr.contains("writable by everyone"), "{r:?}");
-    assert_eq!(fs::read_dir(&open).unwrap().count(), 0);
+    // An output directory others or its group can write is refused (the
+    // trust rule of config files and the session state).
+    for (mode, who) in [
+        (0o1777, "writable by others"),
+        (0o775, "writable by its group"),
+    ] {
+        let open = desk.dir.path().join(format!("open{mode:o}"));
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(mode)).unwrap();
+        let r = env.run(&[
+            "--install-desktop",
+            "code",
+            "--output",
+            &open.display().to_string(),
+        ]);
+        assert_eq!(r.status, 125, "{r:?}");
+        assert!(r.stderr.contains(who), "{r:?}");
+        assert_eq!(fs::read_dir(&open).unwrap().count(), 0);
+    }
     // A bad SPEC is refused before anything is written.
     let r = env.run(&["--install-desktop", "code", "--gpu", "nvida"]);
     assert_eq!(r.status, 125, "{r:?}");

@@ -194,27 +194,68 @@ fn install_into(env: &Env, out: &Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn uninstall_in_a_world_writable_directory_is_refused() {
-    // --install-desktop refused such a directory; --uninstall-desktop
-    // removed files in it all the same.
+fn uninstall_in_a_directory_others_can_write_is_refused() {
+    // --install-desktop refused a world-writable directory; --uninstall-desktop
+    // removed files in it all the same. And desktop targets refused only
+    // world-writable directories, where config files and the session state
+    // also refuse group-writable ones: now one rule (os::trust) for all.
     use std::os::unix::fs::PermissionsExt;
     let m = fixture::no_gpu();
     let env = Env::new(m.root());
+    for (mode, who) in [
+        (0o1777, "writable by others"),
+        (0o770, "writable by its group"),
+    ] {
+        let top = tempfile::tempdir().unwrap();
+        let out = top.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let ours = install_into(&env, &out);
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode)).unwrap();
+        let r = env.run(&[
+            "--uninstall-desktop".as_ref(),
+            "x".as_ref(),
+            "--output".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(r.status, 125, "{r:?}");
+        one_error_line(&r);
+        assert!(r.stderr.contains(who), "{r:?}");
+        assert!(ours.exists());
+    }
+}
+
+#[test]
+fn install_under_umask_002_makes_a_directory_the_trust_rule_accepts() {
+    // With group-writable directories refused, an output directory created
+    // 0775 under umask 002 (user private groups) would be refused right after
+    // gpu-launch made it.
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let m = fixture::no_gpu();
     let top = tempfile::tempdir().unwrap();
-    let out = top.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let ours = install_into(&env, &out);
-    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o1777)).unwrap();
-    let r = env.run(&[
-        "--uninstall-desktop".as_ref(),
-        "x".as_ref(),
+    let src = top.path().join("x.desktop");
+    std::fs::write(&src, "[Desktop Entry]\nType=Application\nName=X\nExec=x\n").unwrap();
+    let out = top.path().join("new/applications");
+    let mut cmd = Env::new(m.root()).command(&[
+        "--install-desktop".as_ref(),
+        src.as_os_str(),
         "--output".as_ref(),
         out.as_os_str(),
     ]);
-    assert_eq!(r.status, 125, "{r:?}");
-    one_error_line(&r);
-    assert!(r.stderr.contains("writable by everyone"), "{r:?}");
-    assert!(ours.exists());
+    // SAFETY: umask is async-signal-safe; nothing else runs in the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o002);
+            Ok(())
+        });
+    }
+    let r = run_briefly(cmd);
+    assert_eq!(r.status, 0, "{r:?}");
+    for dir in [out.parent().unwrap(), &out] {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755, "{}", dir.display());
+    }
+    assert!(out.join("x.desktop").exists());
 }
 
 #[test]

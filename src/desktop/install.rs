@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::decide::spec::Spec;
@@ -15,7 +15,7 @@ use crate::desktop::{MARK_KEY, PROGRAM, is_ours, rewrite};
 use crate::error::{Error, Result};
 use crate::os::environ::Environ;
 use crate::os::files::{self, Links};
-use crate::os::{atomic, xdg};
+use crate::os::{atomic, trust, xdg};
 
 /// Desktop files are a few KiB; a larger one is not a desktop file.
 const MAX_DESKTOP: u64 = 1 << 20;
@@ -228,37 +228,13 @@ fn output_dir(output: Option<&OsStr>, data: &DataDirs) -> Result<PathBuf> {
         })
 }
 
-/// The output directory must be a directory that not everyone can write,
-/// owned by the user or root (its owner could swap the files in it).
+/// The output directory must pass the one trust rule (`os::trust`): a
+/// directory owned by the user or root that nobody else can write (whoever
+/// can write it could swap the files in it). A link to such a directory is
+/// fine.
 fn check_output_dir(dir: &Path) -> Result<()> {
     let meta = fs::metadata(dir).map_err(|e| file_error("cannot use", dir, e))?;
-    if !meta.is_dir() {
-        return Err(Error::Other(format!(
-            "{} is not a directory",
-            dir.display()
-        )));
-    }
-    let uid = nix::unistd::getuid().as_raw();
-    if meta.uid() != uid && meta.uid() != 0 {
-        return Err(Error::Untrusted {
-            path: dir.to_path_buf(),
-            why: format!(
-                "it is owned by uid {}, neither you (uid {uid}) nor root",
-                meta.uid()
-            ),
-        });
-    }
-    if meta.mode() & 0o002 != 0 {
-        return Err(Error::Untrusted {
-            path: dir.to_path_buf(),
-            why: format!(
-                "it is writable by everyone (mode {:o}); desktop files there could be \
-                 replaced by anyone",
-                meta.mode() & 0o7777
-            ),
-        });
-    }
-    Ok(())
+    trust::check_dir(dir, &meta)
 }
 
 /// What is at the override's path now.
@@ -329,7 +305,13 @@ pub fn install(
     let made = rewrite(&text, spec, &source)
         .map_err(|e| Error::Other(format!("cannot wrap {}: {e}", source.display())))?;
     notes.extend(made.notes);
-    fs::create_dir_all(&dir).map_err(|e| file_error("cannot create", &dir, e))?;
+    // 0755 whatever the umask: a group-writable directory (umask 002) would
+    // fail the trust rule the moment it was made.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(&dir)
+        .map_err(|e| file_error("cannot create", &dir, e))?;
     check_output_dir(&dir)?;
     let mode = match existing(&target)? {
         Existing::Ours(old) if old == made.text => {

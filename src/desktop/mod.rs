@@ -18,8 +18,9 @@
 //!
 //! What it must never do: overwrite or remove a file it did not write (ours
 //! carry `X-GPU-Launch-Override=true`), wrap an Exec twice, follow a symlink
-//! where it writes, write (or remove) in a directory others can write or one
-//! owned by another user, or block on a FIFO where a desktop file should be.
+//! where it writes, write (or remove) in a directory that fails the one trust
+//! rule (`os::trust`: owned by the user or root, writable by nobody else), or
+//! block on a FIFO where a desktop file should be.
 
 pub mod entry;
 pub mod exec_key;
