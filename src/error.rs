@@ -6,7 +6,7 @@
 //! as one line `gpu-launch: <message>` (`app::report`).
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::decide::spec::SpecError;
 
@@ -100,10 +100,71 @@ pub enum Error {
     #[error("{program}: {source}")]
     CannotExecute { program: String, source: io::Error },
 
-    /// Anything else gpu-launch could not do (a state or desktop-file
-    /// operation, writing output).
-    #[error("{0}")]
-    Other(String),
+    /// A file or directory operation failed: `cannot read PATH: <io error>`.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`cannot read`, `cannot claim`, `--output`).
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// Writing what was asked for failed (stdout, a rendered page).
+    #[error("cannot write {what}: {source}")]
+    Output {
+        what: &'static str,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A session state file holding what gpu-launch never writes.
+    #[error("{}: {why}", path.display())]
+    BadState { path: PathBuf, why: String },
+
+    /// `--mode VALUE` or `--next` without a place to keep session state.
+    #[error(
+        "{what} needs XDG_RUNTIME_DIR (an absolute path, set by the login session) to keep \
+         state for this session, and it is unset, empty or relative"
+    )]
+    NoRuntimeDir { what: &'static str },
+
+    /// A file at a desktop override's path that gpu-launch did not write
+    /// (or the original itself): never replaced or removed.
+    #[error("refusing to touch {}: {why}", path.display())]
+    NotOurs { path: PathBuf, why: String },
+
+    /// A desktop file that cannot be read as one.
+    #[error("{}: {why}", path.display())]
+    NotADesktopFile { path: PathBuf, why: String },
+
+    /// No desktop file has the ID `--install-desktop` was given.
+    #[error(
+        "no desktop file with ID '{id}' in {}{}; to use a file, give its path (./{id}.desktop)",
+        shown(.searched), only_ours(.ours)
+    )]
+    NoDesktopFile {
+        id: String,
+        /// The `applications` directories searched.
+        searched: Vec<PathBuf>,
+        /// Overrides of gpu-launch's own found under that ID (never a source).
+        ours: Vec<PathBuf>,
+    },
+
+    /// A desktop entry that cannot be turned into an override.
+    #[error("cannot wrap {}: {source}", path.display())]
+    Rewrite {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// `--install-desktop` with nowhere to write.
+    #[error(
+        "neither XDG_DATA_HOME nor HOME is set (to an absolute path), so there is no \
+         applications directory to write to; give --output DIR"
+    )]
+    NoDataHome,
 }
 
 impl Error {
@@ -117,6 +178,31 @@ impl Error {
 
     pub fn usage(msg: impl Into<String>) -> Self {
         Error::Usage(msg.into())
+    }
+
+    /// For `map_err`: `action` on `path` failed (`Error::io("cannot read",
+    /// path)`).
+    pub fn io<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) -> Error + 'p {
+        move |source| Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Paths, comma-separated.
+fn shown(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
+/// ` (only gpu-launch's own override PATH, ...)`, or nothing.
+fn only_ours(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        String::new()
+    } else {
+        format!(" (only gpu-launch's own override {})", shown(paths))
     }
 }
 

@@ -102,7 +102,10 @@ fn print(text: &str) -> Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?;
+        .map_err(|source| Error::Output {
+            what: "to stdout",
+            source,
+        })?;
     Ok(ExitStatus::Success)
 }
 

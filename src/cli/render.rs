@@ -169,7 +169,8 @@ pub fn completions(shell: &OsStr) -> Result<String> {
     let mut cmd = command();
     let mut out = Vec::new();
     clap_complete::generate(shell_kind, &mut cmd, "gpu-launch", &mut out);
-    String::from_utf8(out).map_err(|e| Error::Other(format!("completion script: {e}")))
+    // clap_complete writes what clap holds: the table's UTF-8 text.
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The man page, section 1, in roff.
@@ -195,8 +196,11 @@ pub fn man_page() -> Result<String> {
         out.extend_from_slice(extra_sections().as_bytes());
         Ok(())
     };
-    render(&mut out).map_err(|e| Error::Other(format!("man page: {e}")))?;
-    String::from_utf8(out).map_err(|e| Error::Other(format!("man page: {e}")))
+    render(&mut out).map_err(|source| Error::Output {
+        what: "the man page",
+        source,
+    })?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A short NAME line (the one `whatis` and `apropos` show).

@@ -61,7 +61,7 @@ impl App {
         let bytes = value.as_bytes();
         if bytes.contains(&b'/') {
             let path = std::path::absolute(Path::new(value))
-                .map_err(|e| Error::Other(format!("{}: {e}", value.to_string_lossy())))?;
+                .map_err(Error::io("cannot resolve", Path::new(value)))?;
             let id = id_of_path(&path, data).ok_or_else(|| {
                 Error::usage(format!(
                     "{} is not a .desktop file with a usable name",
@@ -149,23 +149,13 @@ fn find_by_id(id: &str, data: &DataDirs) -> Result<(PathBuf, String)> {
                 return Ok((path, text));
             }
         }
-        looked.push(apps.display().to_string());
+        looked.push(apps);
     }
-    let also = if ours.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (only gpu-launch's own override {})",
-            ours.iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    Err(Error::Other(format!(
-        "no desktop file with ID '{id}' in {}{also}; to use a file, give its path (./{id}.desktop)",
-        looked.join(", ")
-    )))
+    Err(Error::NoDesktopFile {
+        id: id.to_owned(),
+        searched: looked,
+        ours,
+    })
 }
 
 /// Reads a source desktop file (following links: packaged entries are often
@@ -175,19 +165,17 @@ fn read_source(path: &Path) -> Result<Option<String>> {
     let file = match files::open_for_reading(path, Links::Follow) {
         Ok(Some(f)) => f,
         Ok(None) => return Ok(None),
-        Err(e) => return Err(file_error("cannot read", path, e)),
+        Err(e) => return Err(Error::io("cannot read", path)(e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| file_error("cannot read", path, e))?;
+    let meta = file.metadata().map_err(Error::io("cannot read", path))?;
     if meta.is_dir() {
         return Ok(None);
     }
     if !meta.is_file() || meta.len() > MAX_DESKTOP {
-        return Err(Error::Other(format!(
-            "{} is not a desktop file (not a regular file of at most {MAX_DESKTOP} bytes)",
-            path.display()
-        )));
+        return Err(Error::NotADesktopFile {
+            path: path.to_path_buf(),
+            why: format!("not a desktop file (not a regular file of at most {MAX_DESKTOP} bytes)"),
+        });
     }
     read_text(file, path).map(Some)
 }
@@ -196,36 +184,23 @@ fn read_text(file: fs::File, path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     file.take(MAX_DESKTOP + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| file_error("cannot read", path, e))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Error::Other(format!(
-            "{} is not UTF-8, so it is not a valid desktop file",
-            path.display()
-        ))
+        .map_err(Error::io("cannot read", path))?;
+    String::from_utf8(bytes).map_err(|_| Error::NotADesktopFile {
+        path: path.to_path_buf(),
+        why: "not UTF-8, so not a valid desktop file".into(),
     })
-}
-
-fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
-    Error::Other(format!("{what} {}: {e}", path.display()))
 }
 
 /// The directory overrides go to: `--output DIR`, else
 /// `$XDG_DATA_HOME/applications`.
 fn output_dir(output: Option<&OsStr>, data: &DataDirs) -> Result<PathBuf> {
     if let Some(dir) = output {
-        return std::path::absolute(Path::new(dir))
-            .map_err(|e| Error::Other(format!("--output {}: {e}", dir.to_string_lossy())));
+        return std::path::absolute(Path::new(dir)).map_err(Error::io("--output", Path::new(dir)));
     }
     data.home
         .as_ref()
         .map(|h| h.join("applications"))
-        .ok_or_else(|| {
-            Error::Other(
-                "neither XDG_DATA_HOME nor HOME is set (to an absolute path), so there is no \
-             applications directory to write to; give --output DIR"
-                    .into(),
-            )
-        })
+        .ok_or(Error::NoDataHome)
 }
 
 /// The output directory must pass the one trust rule (`os::trust`): a
@@ -233,42 +208,46 @@ fn output_dir(output: Option<&OsStr>, data: &DataDirs) -> Result<PathBuf> {
 /// can write it could swap the files in it). A link to such a directory is
 /// fine.
 fn check_output_dir(dir: &Path) -> Result<()> {
-    let meta = fs::metadata(dir).map_err(|e| file_error("cannot use", dir, e))?;
+    let meta = fs::metadata(dir).map_err(Error::io("cannot use", dir))?;
     trust::check_dir(dir, &meta)
 }
 
+/// The refusal to replace or remove a file gpu-launch did not write.
+fn not_ours(path: &Path, why: &str) -> Error {
+    Error::NotOurs {
+        path: path.to_path_buf(),
+        why: format!(
+            "{why}; gpu-launch only replaces or removes overrides it wrote (marked \
+             {MARK_KEY}=true)"
+        ),
+    }
+}
+
 /// What is at the override's path now.
-enum Existing {
-    Nothing,
+enum Target {
+    Absent,
+    /// An override gpu-launch wrote, with its text.
     Ours(String),
 }
 
 /// Looks at `path` without following a link: a link, a non-file or a file
 /// without our mark is someone else's, and refused.
-fn existing(path: &Path) -> Result<Existing> {
-    let refuse = |why: &str| {
-        Err(Error::Other(format!(
-            "refusing to touch {}: {why}; gpu-launch only replaces or removes \
-             overrides it wrote (marked {MARK_KEY}=true)",
-            path.display()
-        )))
-    };
+fn look_at_target(path: &Path) -> Result<Target> {
+    let refuse = |why: &str| Err(not_ours(path, why));
     let file = match files::open_for_reading(path, Links::Refuse) {
         Ok(Some(f)) => f,
-        Ok(None) => return Ok(Existing::Nothing),
+        Ok(None) => return Ok(Target::Absent),
         Err(e) if files::is_link_error(&e) => {
             return refuse("it is a symbolic link, not a file gpu-launch wrote");
         }
-        Err(e) => return Err(file_error("cannot read", path, e)),
+        Err(e) => return Err(Error::io("cannot read", path)(e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| file_error("cannot read", path, e))?;
+    let meta = file.metadata().map_err(Error::io("cannot read", path))?;
     if !meta.is_file() || meta.len() > MAX_DESKTOP {
         return refuse("it is not a file gpu-launch wrote");
     }
     match read_text(file, path) {
-        Ok(text) if is_ours(&text) => Ok(Existing::Ours(text)),
+        Ok(text) if is_ours(&text) => Ok(Target::Ours(text)),
         _ => refuse("it was not written by gpu-launch"),
     }
 }
@@ -287,8 +266,10 @@ pub fn install(
     let (source, text) = match &app {
         App::Id(id) => find_by_id(id, &data)?,
         App::Path { path, .. } => {
-            let text = read_source(path)?
-                .ok_or_else(|| Error::Other(format!("{}: no such desktop file", path.display())))?;
+            let text = read_source(path)?.ok_or_else(|| Error::NotADesktopFile {
+                path: path.clone(),
+                why: "no such desktop file".into(),
+            })?;
             (path.clone(), text)
         }
     };
@@ -296,14 +277,16 @@ pub fn install(
     let name = format!("{}.desktop", app.id());
     let target = dir.join(&name);
     if target == source {
-        return Err(Error::Other(format!(
-            "refusing to overwrite {}: it is the desktop file itself, not one gpu-launch \
-             wrote; give --output DIR for the override, or edit its Exec= yourself",
-            target.display()
-        )));
+        return Err(not_ours(
+            &target,
+            "it is the desktop file itself; give --output DIR for the override, or edit its \
+             Exec= yourself",
+        ));
     }
-    let made = rewrite(&text, spec, &source)
-        .map_err(|e| Error::Other(format!("cannot wrap {}: {e}", source.display())))?;
+    let made = rewrite(&text, spec, &source).map_err(|e| Error::Rewrite {
+        path: source.clone(),
+        source: Box::new(e),
+    })?;
     notes.extend(made.notes);
     // 0755 whatever the umask: a group-writable directory (umask 002) would
     // fail the trust rule the moment it was made.
@@ -311,26 +294,23 @@ pub fn install(
         .recursive(true)
         .mode(0o755)
         .create(&dir)
-        .map_err(|e| file_error("cannot create", &dir, e))?;
+        .map_err(Error::io("cannot create", &dir))?;
     check_output_dir(&dir)?;
-    let mode = match existing(&target)? {
-        Existing::Ours(old) if old == made.text => {
+    let mode = match look_at_target(&target)? {
+        Target::Ours(old) if old == made.text => {
             return Ok(format!(
                 "{} is already installed (nothing changed)\n",
                 target.display()
             ));
         }
-        Existing::Ours(_) => atomic::Existing::Replace,
-        Existing::Nothing => atomic::Existing::Keep,
+        Target::Ours(_) => atomic::Existing::Replace,
+        Target::Absent => atomic::Existing::Keep,
     };
     atomic::write(&dir, &name, made.text.as_bytes(), 0o644, mode, true).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
-            Error::Other(format!(
-                "refusing to overwrite {}: it appeared while gpu-launch was writing",
-                target.display()
-            ))
+            not_ours(&target, "it appeared while gpu-launch was writing")
         } else {
-            file_error("cannot write", &target, e)
+            Error::io("cannot write", &target)(e)
         }
     })?;
     if crate::os::exec::resolve(OsStr::new(PROGRAM), env.get("PATH")).is_err() {
@@ -363,17 +343,17 @@ pub fn uninstall(
     let app = App::parse(app, &data)?;
     let dir = output_dir(output, &data)?;
     let target = dir.join(format!("{}.desktop", app.id()));
-    match existing(&target)? {
-        Existing::Nothing => {
+    match look_at_target(&target)? {
+        Target::Absent => {
             notes.push(format!(
                 "there is no override {}; nothing removed",
                 target.display()
             ));
             Ok(String::new())
         }
-        Existing::Ours(_) => {
+        Target::Ours(_) => {
             check_output_dir(&dir)?;
-            fs::remove_file(&target).map_err(|e| file_error("cannot remove", &target, e))?;
+            fs::remove_file(&target).map_err(Error::io("cannot remove", &target))?;
             Ok(format!("removed {}\n", target.display()))
         }
     }

@@ -111,10 +111,6 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn default_gpu(&self) -> Option<&Gpu> {
-        self.gpus.first()
-    }
-
     pub fn is_default(&self, index: usize) -> bool {
         index == 0 && !self.gpus.is_empty()
     }

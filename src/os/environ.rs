@@ -2,8 +2,7 @@
 //! was given: read once, never copied, and handed to `execve` unchanged except
 //! for the selection variables the plan sets or removes.
 
-use std::ffi::{CStr, CString, OsStr};
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::{CStr, CString};
 
 /// A view of an environment block.
 #[derive(Debug, Clone, Default)]
@@ -26,10 +25,6 @@ impl<'a> Environ<'a> {
     /// Like [`get`](Self::get), treating an empty value as unset.
     pub fn get_nonempty(&self, key: &str) -> Option<&'a [u8]> {
         self.get(key).filter(|v| !v.is_empty())
-    }
-
-    pub fn get_os(&self, key: &str) -> Option<&'a OsStr> {
-        self.get(key).map(OsStr::from_bytes)
     }
 
     pub fn contains(&self, key: &str) -> bool {

@@ -119,14 +119,15 @@ pub fn envp<'e>(
 
 /// Replaces this process with the plan's program. Returns only on failure.
 pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
-    let Some(program) = &plan.program else {
-        return Error::Other("nothing to execute".into());
-    };
     let shown = || {
         plan.argv
             .first()
             .map(|a| a.to_string_lossy().into_owned())
             .unwrap_or_default()
+    };
+    // A plan whose PROGRAM was never resolved has nothing to run.
+    let Some(program) = &plan.program else {
+        return Error::NotFound { program: shown() };
     };
     let Ok(path) = CString::new(program.as_os_str().as_bytes()) else {
         return Error::NotFound { program: shown() };

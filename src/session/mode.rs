@@ -67,13 +67,8 @@ impl ModeRequest {
     }
 }
 
-fn required(env: &Environ<'_>, what: &str) -> Result<StateDir> {
-    StateDir::from_env(env).ok_or_else(|| {
-        Error::Other(format!(
-            "{what} needs XDG_RUNTIME_DIR (an absolute path, set by the login session) \
-             to keep state for this session, and it is unset, empty or relative"
-        ))
-    })
+fn required(env: &Environ<'_>, what: &'static str) -> Result<StateDir> {
+    StateDir::from_env(env).ok_or(Error::NoRuntimeDir { what })
 }
 
 /// `--mode [VALUE]`: prints the mode, or sets it. Returns what to print.

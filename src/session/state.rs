@@ -114,7 +114,7 @@ impl StateDir {
                 }
             }
             Err(e) if absent(&e) => {}
-            Err(e) => return Err(self.io_error("cannot claim", &self.dir.join(NEXT_FILE), e)),
+            Err(e) => return Err(Error::io("cannot claim", &self.dir.join(NEXT_FILE))(e)),
         }
         Ok(State {
             mode: self.read_mode()?,
@@ -137,7 +137,7 @@ impl StateDir {
                 match fs::remove_file(&path) {
                     Ok(()) => Ok(()),
                     Err(e) if absent(&e) => Ok(()),
-                    Err(e) => Err(self.io_error("cannot remove", &path, e)),
+                    Err(e) => Err(Error::io("cannot remove", &path)(e)),
                 }
             }
         }
@@ -152,12 +152,12 @@ impl StateDir {
         let path = self.dir.join(MODE_FILE);
         match self.read_file(&path)? {
             None => Ok(Mode::Hybrid),
-            Some(text) => Mode::parse(&text).ok_or_else(|| {
-                Error::Other(format!(
-                    "{}: not a mode ('{}'); gpu-launch --mode hybrid resets it",
-                    path.display(),
+            Some(text) => Mode::parse(&text).ok_or_else(|| Error::BadState {
+                why: format!(
+                    "not a mode ('{}'); gpu-launch --mode hybrid resets it",
                     text.trim().escape_debug()
-                ))
+                ),
+                path: path.clone(),
             }),
         }
     }
@@ -173,7 +173,7 @@ impl StateDir {
         match fs::symlink_metadata(&self.dir) {
             Ok(meta) => self.trust_dir(&meta).map(|()| true),
             Err(e) if absent(&e) => Ok(false),
-            Err(e) => Err(self.io_error("cannot read", &self.dir, e)),
+            Err(e) => Err(Error::io("cannot read", &self.dir)(e)),
         }
     }
 
@@ -188,11 +188,9 @@ impl StateDir {
             Err(e) if files::is_link_error(&e) => {
                 return Err(trust::untrusted(path, "it is a symbolic link"));
             }
-            Err(e) => return Err(self.io_error("cannot read", path, e)),
+            Err(e) => return Err(Error::io("cannot read", path)(e)),
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| self.io_error("cannot read", path, e))?;
+        let meta = file.metadata().map_err(Error::io("cannot read", path))?;
         trust::check(path, &meta)?;
         if !meta.is_file() {
             return Err(trust::untrusted(path, "it is not a regular file"));
@@ -200,7 +198,7 @@ impl StateDir {
         let mut text = String::new();
         file.take(MAX_STATE)
             .read_to_string(&mut text)
-            .map_err(|e| self.io_error("cannot read", path, e))?;
+            .map_err(Error::io("cannot read", path))?;
         Ok(Some(text))
     }
 
@@ -211,7 +209,7 @@ impl StateDir {
         match fs::DirBuilder::new().mode(0o700).create(&self.dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(self.io_error("cannot create", &self.dir, e)),
+            Err(e) => return Err(Error::io("cannot create", &self.dir)(e)),
         }
         self.check_dir()?;
         let mut line = text.to_owned();
@@ -224,14 +222,13 @@ impl StateDir {
             atomic::Existing::Replace,
             false,
         )
-        .map_err(|e| self.io_error("cannot write", &self.dir.join(name), e))
+        .map_err(|e| Error::io("cannot write", &self.dir.join(name))(e))
     }
 
     /// The directory must be a real directory (not a link), owned by the user
     /// (or root), and writable by nobody else.
     fn check_dir(&self) -> Result<()> {
-        let meta = fs::symlink_metadata(&self.dir)
-            .map_err(|e| self.io_error("cannot read", &self.dir, e))?;
+        let meta = fs::symlink_metadata(&self.dir).map_err(Error::io("cannot read", &self.dir))?;
         self.trust_dir(&meta)
     }
 
@@ -239,24 +236,13 @@ impl StateDir {
     fn trust_dir(&self, meta: &fs::Metadata) -> Result<()> {
         trust::check_dir(&self.dir, meta)
     }
-
-    fn io_error(&self, what: &str, path: &Path, e: io::Error) -> Error {
-        Error::Other(format!("{what} {}: {e}", path.display()))
-    }
 }
 
 /// `XDG_RUNTIME_DIR` itself: a directory nobody else can write (logind makes
 /// it 0700), so our directory cannot be swapped under us.
-fn check_path(path: &Path, what: &str) -> Result<()> {
-    let meta =
-        fs::metadata(path).map_err(|e| Error::Other(format!("{what} {}: {e}", path.display())))?;
-    if !meta.is_dir() {
-        return Err(Error::Other(format!(
-            "{what} {} is not a directory",
-            path.display()
-        )));
-    }
-    trust::check(path, &meta)
+fn check_path(path: &Path, what: &'static str) -> Result<()> {
+    let meta = fs::metadata(path).map_err(Error::io(what, path))?;
+    trust::check_dir(path, &meta)
 }
 
 /// `ENOENT`, or `ENOTDIR` when a path component is a file: nothing there.
