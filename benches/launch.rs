@@ -13,7 +13,7 @@
 //! packages of those names). Set `LAUNCH_BENCH_QUICK=1` for fewer runs.
 
 #[allow(dead_code)] // each user of the fixture builder uses a part of it
-#[path = "../tests/common/fixture.rs"]
+#[path = "../tests/common/fixture/mod.rs"]
 mod fixture;
 
 use std::path::{Path, PathBuf};

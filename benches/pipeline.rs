@@ -7,7 +7,7 @@
 //! (divan's AllocProfiler). Numbers are in the README.
 
 #[allow(dead_code)] // each user of the fixture builder uses a part of it
-#[path = "../tests/common/fixture.rs"]
+#[path = "../tests/common/fixture/mod.rs"]
 mod fixture;
 
 use std::ffi::{CStr, CString};

@@ -10,6 +10,7 @@
 
 mod common;
 
+mod choice;
 mod desktop;
 mod details;
 mod doctor;
@@ -19,6 +20,7 @@ mod launch_path;
 mod layout;
 mod nix;
 mod packaging;
+mod plans;
 mod properties;
 mod regression;
 mod session;

@@ -11,7 +11,7 @@
 #![no_main]
 
 #[allow(dead_code)] // each user of the fixture builder uses a part of it
-#[path = "../../tests/common/fixture.rs"]
+#[path = "../../tests/common/fixture/mod.rs"]
 mod fixture;
 
 use std::ffi::OsString;

@@ -184,6 +184,41 @@ pub fn write_executable(path: &Path, text: &str, mode: u32) {
     );
 }
 
+/// Runs `args` under gpu-launch with the C probe recording to a temp file;
+/// when the probe ran, checks it replaced gpu-launch in place (same pid, no
+/// process in between).
+pub fn launch<S: AsRef<OsStr>>(env: &Env, args: &[S]) -> (Run, Option<Probe>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("probe.out");
+    let mut cmd = env.command(args);
+    cmd.env("PROBE_OUT", &out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let run: Run = child.wait_with_output().unwrap().into();
+    let probe = out.exists().then(|| Probe::read(&out));
+    if let Some(p) = &probe {
+        assert_eq!(p.pid, pid, "exec in place: the probe has gpu-launch's pid");
+        assert_eq!(p.ppid, std::process::id(), "no process in between");
+    }
+    (run, probe, dir)
+}
+
+/// A PATH directory holding the probe under `names`.
+pub fn bin_dir(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for n in names {
+        probe_as(dir.path(), n);
+    }
+    dir
+}
+
+/// `dir`, then the system directories: a PATH for [`bin_dir`]'s probes.
+pub fn path_with(dir: &Path) -> String {
+    format!("{}:/usr/bin:/bin", dir.display())
+}
+
 /// What the probe recorded.
 #[derive(Debug, Default)]
 pub struct Probe {
