@@ -10,8 +10,8 @@
 //! [`search`] says which files, [`parse`] reads and checks one and lays it
 //! over what earlier files said ([`overlay`]).
 
-mod parse;
-mod search;
+pub mod parse;
+pub mod search;
 
 use std::collections::BTreeMap;
 use std::io;

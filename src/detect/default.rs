@@ -90,22 +90,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compositor_entries_follow_their_links() {
+    fn compositor_entries_name_the_node_their_links_lead_to() {
+        // The link walk itself is os::files::follow_links's (tested there).
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::write(d.join("card1"), "").unwrap();
-        std::os::unix::fs::symlink("card1", d.join("igpu")).unwrap();
-        std::os::unix::fs::symlink(d.join("igpu"), d.join("gpu-link")).unwrap();
-        std::os::unix::fs::symlink("card9", d.join("dangling")).unwrap();
+        std::fs::write(dir.path().join("card1"), "").unwrap();
+        let igpu = dir.path().join("igpu");
+        std::os::unix::fs::symlink("card1", &igpu).unwrap();
         let name = |p: &Path, follow| entry_node_name(p.as_os_str().as_bytes(), follow);
-        assert_eq!(name(&d.join("igpu"), true), b"card1");
-        assert_eq!(name(&d.join("gpu-link"), true), b"card1");
-        assert_eq!(
-            name(&d.join("igpu"), false),
-            b"igpu",
-            "fixture machines never follow"
-        );
-        assert_eq!(name(&d.join("dangling"), true), b"dangling");
+        assert_eq!(name(&igpu, true), b"card1");
+        assert_eq!(name(&igpu, false), b"igpu", "fixture machines never follow");
         assert_eq!(name(Path::new("/dev/dri/card0"), false), b"card0");
+        assert_eq!(name(Path::new("/nonexistent/card7"), true), b"card7");
+    }
+
+    fn gpu(card: u32, kind: Kind, boot_vga: bool) -> Gpu {
+        Gpu {
+            pci: None,
+            vendor_id: None,
+            device_id: None,
+            driver: None,
+            render: Some(128 + card),
+            card: Some(card),
+            power: None,
+            removable: false,
+            boot_vga,
+            kind,
+            platform_tag: None,
+            sysfs_path: format!("/sys/devices/gpu{card}").into(),
+        }
+    }
+
+    #[test]
+    fn the_default_gpu_rules_in_order() {
+        let choose = |gpus: &[Gpu], aq: Option<&str>| {
+            let hints = Hints {
+                compositor: [aq.map(str::as_bytes), None, None],
+                ..Hints::default()
+            };
+            choose_default(gpus, &hints).map(|(i, r)| (i, r.to_string()))
+        };
+        let (igpu, dgpu) = (Kind::Integrated, Kind::Discrete);
+        assert_eq!(choose(&[], Some("/dev/dri/card0")), None);
+        let two = [gpu(0, dgpu, false), gpu(1, igpu, true)];
+        assert_eq!(
+            choose(&two, Some("/dev/dri/card0:/dev/dri/card1")),
+            Some((0, "first entry of AQ_DRM_DEVICES (/dev/dri/card0)".into()))
+        );
+        // An entry that names no GPU passes to the next rule: boot_vga.
+        assert_eq!(
+            choose(&two, Some("/dev/dri/card9")),
+            Some((1, "boot_vga = 1".into()))
+        );
+        assert_eq!(choose(&two[..1], None), Some((0, "the only GPU".into())));
+        let no_vga = [gpu(0, dgpu, false), gpu(1, igpu, false)];
+        assert_eq!(
+            choose(&no_vga, None),
+            Some((1, "first integrated GPU in PCI order".into()))
+        );
+        let dgpus = [gpu(0, dgpu, false), gpu(1, dgpu, false)];
+        assert_eq!(
+            choose(&dgpus, None),
+            Some((0, "first GPU in PCI order".into()))
+        );
     }
 }

@@ -14,11 +14,11 @@
 //! reads, through the one seam [`sysfs`].
 
 pub mod amd_apu;
-mod default;
-mod gpu;
+pub mod default;
+pub mod gpu;
 pub mod kind;
 pub mod pci;
-mod scan;
+pub mod scan;
 pub mod sysfs;
 
 pub use default::{COMPOSITOR_VARS, DefaultReason};

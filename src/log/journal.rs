@@ -21,10 +21,7 @@ pub enum Priority {
 
 /// The datagram for one message.
 pub fn datagram(priority: Priority, message: &str) -> Vec<u8> {
-    let message: String = message
-        .chars()
-        .map(|c| if c == '\n' { ' ' } else { c })
-        .collect();
+    let message = super::one_line(message);
     format!(
         "PRIORITY={}\nSYSLOG_IDENTIFIER=gpu-launch\nMESSAGE={message}\n",
         priority as u8
