@@ -10,7 +10,7 @@
 //! from it must hold their invariants.
 #![no_main]
 
-#[allow(dead_code)] // each user of the fixture builder uses a part of it
+#[allow(dead_code, unused_imports)] // this target uses the builder, not the named shapes
 #[path = "../../tests/common/fixture/mod.rs"]
 mod fixture;
 
