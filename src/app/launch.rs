@@ -6,7 +6,7 @@
 //! `name:<text>` SPECs need NVML's identities: they come in through the
 //! [`Identify`] hook the dispatcher passes, so this file never names NVML.
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
 use super::output;
@@ -26,11 +26,6 @@ use crate::session::state;
 /// and pci.ids, in `details`): called only for those SPECs.
 pub type Identify<'f> = &'f dyn Fn(&Context<'_>, &Machine) -> Vec<Identity>;
 
-/// The names `[apps.NAME]` is looked up by (see [`program::app_names`]).
-pub fn app_names<'a>(program: &'a [&'a CStr]) -> Vec<&'a str> {
-    program::app_names(program)
-}
-
 /// Builds the plan for a launch, `--dry-run` or `--print-env` (everything but
 /// resolving PROGRAM).
 pub fn make_plan<'a>(
@@ -40,7 +35,7 @@ pub fn make_plan<'a>(
     identify: Identify<'_>,
 ) -> Result<(Machine, Plan<'a>)> {
     let config = config::load(&config::Search::new(cli.config, ctx.env))?;
-    let apps = app_names(cli.program);
+    let apps = program::app_names(cli.program);
     let choice = plan::choose(
         cli.gpu,
         ctx.env.get_nonempty("GPU_LAUNCH_GPU"),

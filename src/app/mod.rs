@@ -11,7 +11,7 @@ use std::ffi::CStr;
 use std::io::Write;
 
 pub use context::{Context, SYSFS_ROOT};
-pub use launch::{app_names, make_plan};
+pub use launch::make_plan;
 
 use crate::cli::{self, Action, Cli, render};
 use crate::error::{Error, ExitStatus, Result};
