@@ -1,8 +1,8 @@
 //! The Nix files: every `.nix` file parses, and the NixOS module, the Home
-//! Manager module, the package and the flake evaluate against the stubs of
-//! packaging/nix/tests/ (there is no nixpkgs here: see that directory for
-//! what the stubs do and do not prove), with every config file the module
-//! writes read back by gpu-launch itself. The
+//! Manager module, the package and the flake (its devShell included)
+//! evaluate against the stubs of packaging/nix/tests/ (there is no nixpkgs
+//! here: see that directory for what the stubs do and do not prove), with
+//! every config file the module writes read back by gpu-launch itself. The
 //! NixOS module is evaluated through both of its option paths:
 //! `programs.gpu-launch.*` and the `hwc.infrastructure.session.commands.*`
 //! alias, with and without hwc's own declarations.

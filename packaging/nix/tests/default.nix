@@ -684,10 +684,52 @@ let
     ++ expectFlake "nixosModules.default is module.nix" (flake.nixosModules.default == ../module.nix)
     ++ expectFlake "homeManagerModules.default is home-manager.nix" (
       flake.homeManagerModules.default == ../home-manager.nix
-    );
+    )
+    ++ builtins.concatMap (
+      system:
+      let
+        shell = flake.devShells.${system}.default;
+        inShell = map (p: p.pname) (shell.packages ++ shell.buildInputs or [ ]);
+        missing = builtins.filter (tool: !builtins.elem tool inShell) testTools;
+      in
+      expectFlake "devShells.${system}.default is a mkShell" (shell._stub == "mkShell")
+      ++ expectFlake "devShells.${system}.default lacks ${builtins.toJSON missing}" (missing == [ ])
+      ++ expectFlake "devShells.${system}.default has gio (glib's bin output)" (
+        builtins.any (p: p.pname == "glib" && (p.outputName or null) == "bin") shell.packages
+      )
+      ++ expectFlake "devShells.${system}.default puts Mesa's Vulkan files where the loader looks" (
+        builtins.match ''.*export XDG_DATA_DIRS="/nix/store/[^"]*-mesa/share:.*'' shell.shellHook
+        != null
+      )
+    ) flakeSystems;
   flakeSystems = [
     "x86_64-linux"
     "aarch64-linux"
+  ];
+  # What `cargo test` and the benches run (.ci/run's Debian packages, by
+  # their nixpkgs names).
+  testTools = [
+    "rustc"
+    "cargo"
+    "rustfmt"
+    "clippy"
+    "gcc" # cc
+    "pkg-config"
+    "strace"
+    "desktop-file-utils" # desktop-file-validate
+    "glib" # gio
+    "zsh"
+    "fish"
+    "groff"
+    "man-db"
+    "nix" # nix-instantiate
+    "vulkan-loader"
+    "vulkan-headers"
+    "vulkan-tools"
+    "mesa" # the device-select layer, lavapipe
+    "dbus" # dbus-daemon
+    "valgrind"
+    "hyperfine"
   ];
 in
 {

@@ -101,6 +101,7 @@ let
     reverseList =
       l:
       builtins.genList (i: builtins.elemAt l (builtins.length l - 1 - i)) (builtins.length l);
+    getBin = p: p.bin or p.out or p;
     # `from` is another name of `to`, without a warning: `from` declared
     # with `to`'s type, each of its definitions handed on to `to` (with its
     # priority, as the real one does).
@@ -254,6 +255,13 @@ let
           in
           f (builtins.intersectAttrs (builtins.functionArgs f) pkgs // args);
         inherit lib;
+        mkShell =
+          attrs:
+          attrs
+          // {
+            _stub = "mkShell";
+            outPath = "/nix/store/66666666666666666666666666666666-nix-shell";
+          };
         installShellFiles = {
           _stub = "installShellFiles";
         };
@@ -266,9 +274,50 @@ let
             outPath = "/nix/store/22222222222222222222222222222222-${attrs.pname}-${attrs.version}";
           };
       }
+      // tools
       // extra;
     in
     pkgs;
+
+  # The packages the flake's devShell takes from nixpkgs, by attribute name,
+  # each a bare package whose pname is that name (glib with the `bin` output
+  # nixpkgs' glib has, where gio is).
+  tools =
+    let
+      tool = pname: {
+        inherit pname;
+        outPath = "/nix/store/55555555555555555555555555555555-${pname}";
+      };
+    in
+    lib.genAttrs [
+      "cargo"
+      "clippy"
+      "dbus"
+      "desktop-file-utils"
+      "fish"
+      "gcc"
+      "groff"
+      "hyperfine"
+      "man-db"
+      "mesa"
+      "nix"
+      "pkg-config"
+      "rustc"
+      "rustfmt"
+      "strace"
+      "valgrind"
+      "vulkan-headers"
+      "vulkan-loader"
+      "vulkan-tools"
+      "zsh"
+    ] tool
+    // {
+      glib = tool "glib" // {
+        bin = tool "glib" // {
+          outputName = "bin";
+        };
+      };
+    };
 
   # The definitions at `path` in one definition tree (a module's `config`,
   # or the configuration's), mkIf and mkMerge pushed down as the module
