@@ -32,6 +32,46 @@
       nixosModules.default = ./packaging/nix/module.nix;
       homeManagerModules.default = ./packaging/nix/home-manager.nix;
 
+      # `nix develop`: what `cargo test` and the benches run, the Debian
+      # packages of .ci/run by their nixpkgs names.
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          packages = with pkgs; [
+            rustc
+            cargo
+            rustfmt
+            clippy
+            gcc # cc: the fake libnvidia-ml.so, the probe, the Vulkan harness
+            pkg-config
+            strace # the launch path opens nothing under /dev
+            desktop-file-utils # desktop-file-validate
+            (lib.getBin glib) # gio, which starts a desktop file as a desktop does
+            zsh # the completions load
+            fish
+            groff # the man page renders without warnings
+            man-db
+            nix # nix-instantiate: every .nix file parses, the modules evaluate
+            vulkan-tools
+            mesa # Mesa's device-select layer and lavapipe
+            dbus # dbus-daemon
+            valgrind # callgrind: the launch path's instruction count
+            hyperfine
+          ];
+          # Libraries the tests link against (-lvulkan, vulkan/vulkan.h).
+          buildInputs = with pkgs; [
+            vulkan-loader
+            vulkan-headers
+          ];
+          # The Vulkan loader looks for drivers and implicit layers under
+          # $XDG_DATA_DIRS/vulkan, which a shell does not get from its
+          # packages: Mesa's share goes first (where Debian has
+          # /usr/share), the rest stays (unset: the XDG default).
+          shellHook = ''
+            export XDG_DATA_DIRS="${pkgs.mesa}/share:''${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+          '';
+        };
+      });
+
       checks = forAllSystems (pkgs: {
         package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
       });

@@ -1,8 +1,11 @@
 //! The Nix files: every `.nix` file parses, and the NixOS module, the Home
-//! Manager module, the package and the flake evaluate against the stubs of
-//! packaging/nix/tests/ (there is no nixpkgs here: see that directory for
-//! what the stubs do and do not prove), with every config file the module
-//! writes read back by gpu-launch itself.
+//! Manager module, the package and the flake (its devShell included)
+//! evaluate against the stubs of packaging/nix/tests/ (there is no nixpkgs
+//! here: see that directory for what the stubs do and do not prove), with
+//! every config file the module writes read back by gpu-launch itself. The
+//! NixOS module is evaluated through both of its option paths:
+//! `programs.gpu-launch.*` and the `hwc.infrastructure.session.commands.*`
+//! alias, with and without hwc's own declarations.
 //!
 //! Needs `nix-instantiate` (Debian package nix-bin; no store, no daemon: it
 //! runs with `--store dummy://`) and fails naming the package without it.
@@ -68,7 +71,7 @@ fn nix_module_evaluates_and_gpu_launch_reads_what_it_writes() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert!(v["cases"].as_u64().unwrap() >= 20, "{v}");
+    assert!(v["cases"].as_u64().unwrap() >= 43, "{v}");
 
     // Each file the module wrote, as the module's build-time check reads it
     // (no GPU, `--gpu default`): gpu-launch takes it, or refuses the ones the
@@ -76,7 +79,7 @@ fn nix_module_evaluates_and_gpu_launch_reads_what_it_writes() {
     let empty = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let configs = v["configs"].as_object().unwrap();
-    assert!(configs.len() >= 15, "{v}");
+    assert!(configs.len() >= 25, "{v}");
     for (name, c) in configs {
         let file = dir.path().join(format!("{name}.toml"));
         std::fs::write(&file, c["text"].as_str().unwrap()).unwrap();
@@ -96,9 +99,12 @@ fn nix_module_evaluates_and_gpu_launch_reads_what_it_writes() {
     }
 
     // End to end on an Intel + NVIDIA laptop (NVIDIA at PCI:1:0:0): what the
-    // NixOS options say is the GPU gpu-launch picks.
+    // NixOS options say is the GPU gpu-launch picks, through either path.
     let laptop = fixture::intel_nvidia_laptop();
     for (case, pci) in [
+        ("programs-hwc-nvidia", "0000:01:00.0"),
+        ("programs-prime-bus-id", "0000:01:00.0"),
+        ("hwc-declares-its-own-enable", "0000:01:00.0"),
         ("hwc-nvidia", "0000:01:00.0"),
         ("hwc-nvidia-with-prime-bus-id", "0000:01:00.0"),
         ("prime-bus-id-without-hwc", "0000:01:00.0"),

@@ -1,5 +1,14 @@
-# NixOS module: `hwc.infrastructure.session.commands.gpuLaunch = true;`
-# installs gpu-launch and writes /etc/gpu-launch/config.toml.
+# NixOS module: `programs.gpu-launch.enable = true;` installs gpu-launch and
+# writes programs.gpu-launch.settings to /etc/gpu-launch/config.toml. (The
+# Home Manager module, ./home-manager.nix, has the same programs.gpu-launch
+# options for one user's ~/.config/gpu-launch/config.toml.)
+#
+# The option path the first configuration of this project used keeps
+# working as an alias (see "The hwc alias" below):
+#   hwc.infrastructure.session.commands = { enable = true; gpuLaunch = true; };
+# turns on programs.gpu-launch.enable, and
+# hwc.infrastructure.session.commands.{settings,package} are
+# programs.gpu-launch.{settings,package} under another name.
 #
 # The GPU default comes from the rest of the system when it says something:
 #   - hwc.infrastructure.hardware.gpu.type ("nvidia", "amd", "intel", "none"):
@@ -25,7 +34,7 @@
 }:
 
 let
-  cfg = config.hwc.infrastructure.session.commands;
+  cfg = config.programs.gpu-launch;
   format = pkgs.formats.toml { };
 
   # The value of the option at `path`, or null when no module declares it or
@@ -57,6 +66,41 @@ let
           walk node.${builtins.head rest} (builtins.tail rest);
     in
     walk options path;
+
+  # The hwc alias: programs.gpu-launch.enable is on when both
+  # hwc.infrastructure.session.commands.enable and .gpuLaunch are.
+  #
+  # `gpuLaunch` is this project's own option: declared here, in full.
+  #
+  # `enable` is not: it switches on all of hwc's session commands, and the
+  # hwc modules of a configuration may declare it themselves (as
+  # mkEnableOption). Declaring it here in full too would stop such a system
+  # with "The option `hwc.infrastructure.session.commands.enable' ... is
+  # already declared", while not declaring it at all would stop a system
+  # without those modules ("... does not exist") when its configuration sets
+  # it. So it is declared here bare, a type and nothing else: the module
+  # system merges several declarations of one option when at most one of
+  # them has a default, an example, a description or an apply and their
+  # types merge (bool with bool), so this one joins hwc's where there is one
+  # and stands alone where there is not. Its default is a definition instead,
+  # weaker (mkOverride 1600) than any option default (1500): off where
+  # nothing else says, hwc's own default where hwc declares one, and never
+  # "used but not defined". (mkAliasOptionModule and mkRenamedOptionModule
+  # do not fit `enable`: they declare the old path in full, and `enable` is
+  # hwc's switch, not another name of programs.gpu-launch.enable.)
+  #
+  # `settings` and `package` are aliases (mkAliasOptionModule, no warning)
+  # of programs.gpu-launch.{settings,package}, so the first configuration's
+  # hwc.infrastructure.session.commands.settings = { ... } still lands in
+  # /etc/gpu-launch/config.toml.
+  hwcPath = [
+    "hwc"
+    "infrastructure"
+    "session"
+    "commands"
+  ];
+  hwc = config.hwc.infrastructure.session.commands;
+  viaHwc = hwc.enable && hwc.gpuLaunch;
 
   gpuType = declared [
     "hwc"
@@ -137,10 +181,21 @@ let
   contradicts = gpuType != null && builtins.elem wantedGpu vendors && wantedGpu != gpuType;
 in
 {
-  options.hwc.infrastructure.session.commands = {
-    enable = lib.mkEnableOption "the session commands of hwc.infrastructure (gpu-launch among them)";
+  imports = [
+    (lib.mkAliasOptionModule (hwcPath ++ [ "settings" ]) [
+      "programs"
+      "gpu-launch"
+      "settings"
+    ])
+    (lib.mkAliasOptionModule (hwcPath ++ [ "package" ]) [
+      "programs"
+      "gpu-launch"
+      "package"
+    ])
+  ];
 
-    gpuLaunch = lib.mkEnableOption "gpu-launch, which runs a program on the right GPU (needs `enable`)";
+  options.programs.gpu-launch = {
+    enable = lib.mkEnableOption "gpu-launch, which runs a program on the right GPU";
 
     package = lib.mkOption {
       type = lib.types.package;
@@ -169,20 +224,30 @@ in
     };
   };
 
+  options.hwc.infrastructure.session.commands = {
+    # Bare on purpose: see "The hwc alias" above.
+    enable = lib.mkOption { type = lib.types.bool; };
+
+    gpuLaunch = lib.mkEnableOption "gpu-launch (with `enable`, as programs.gpu-launch.enable does)";
+  };
+
   config = lib.mkMerge [
     {
-      warnings = lib.optional (cfg.gpuLaunch && !cfg.enable) ''
+      hwc.infrastructure.session.commands.enable = lib.mkOverride 1600 false;
+      programs.gpu-launch.enable = lib.mkIf viaHwc true;
+
+      warnings = lib.optional (hwc.gpuLaunch && !hwc.enable && !cfg.enable) ''
         hwc.infrastructure.session.commands.gpuLaunch is on but
         hwc.infrastructure.session.commands.enable is off: gpu-launch is not
-        installed. Turn on enable too.
+        installed. Turn on enable too (or set programs.gpu-launch.enable).
       '';
     }
-    (lib.mkIf (cfg.enable && cfg.gpuLaunch) {
+    (lib.mkIf cfg.enable {
       assertions = [
         {
           assertion = !contradicts;
           message = ''
-            hwc.infrastructure.session.commands.settings.gpu is "${toString wantedGpu}" but
+            programs.gpu-launch.settings.gpu is "${toString wantedGpu}" but
             hwc.infrastructure.hardware.gpu.type says this machine's GPU is "${toString gpuType}".
             Correct one of them; if both are right (a second GPU), name that GPU by
             its PCI address instead, e.g. settings.gpu = "PCI:1:0:0".

@@ -5,9 +5,15 @@
 #
 # prints { failures = [ ... ]; configs = { CASE = { text; accepted; }; }; }.
 # `failures` lists every expectation that did not hold (empty: all did).
-# `configs` holds each config file the NixOS module wrote, for
-# tests/packaging.rs to run through gpu-launch itself (`accepted`: whether
-# gpu-launch must take it).
+# `configs` holds each config file the NixOS module wrote, for tests/nix.rs
+# to run through gpu-launch itself (`accepted`: whether gpu-launch must take
+# it).
+#
+# The NixOS module is evaluated both ways a system turns it on: the main
+# options, programs.gpu-launch.*, and the alias of the first configuration,
+# hwc.infrastructure.session.commands.{enable,gpuLaunch,settings,package};
+# with and without hwc's own declarations (gpu.type, and a
+# session.commands.enable of hwc's that this module's must merge with).
 let
   stubs = import ./stubs.nix;
   inherit (stubs) lib mkPkgs evalModule;
@@ -74,11 +80,32 @@ let
     };
   };
 
+  # hwc's own session commands, as the first configuration's hwc modules
+  # declare them: `enable` in full (mkEnableOption), next to commands of
+  # their own. module.nix declares `enable` too, bare, and the two merge.
+  hwcOwnCommands = enableDefault: {
+    hwc.infrastructure.session.commands = {
+      enable = mkOption {
+        type = t.bool;
+        default = enableDefault;
+        example = true;
+        description = "Whether to enable hwc's session commands.";
+      };
+      screenshot = lib.mkEnableOption "hwc's screenshot command";
+    };
+  };
+
   on = {
     enable = true;
     gpuLaunch = true;
   };
   commands = c: { hwc.infrastructure.session.commands = c; };
+  programs = c: { programs.gpu-launch = c; };
+  enabled = programs { enable = true; };
+  otherPackage = {
+    pname = "gpu-launch-chosen";
+    outPath = "/nix/store/44444444444444444444444444444444-gpu-launch-chosen";
+  };
   gpuType = v: { hwc.infrastructure.hardware.gpu.type = v; };
   busId = v: { hardware.nvidia.prime.nvidiaBusId = v; };
 
@@ -86,8 +113,69 @@ let
   #   etc: the config file's contents as TOML values, or null for no file.
   #   packages: how many packages it installs (0 or 1).
   #   warnings / failedAssertions: how many.
-  #   accepted: whether gpu-launch must accept the file (tests/packaging.rs).
+  #   accepted: whether gpu-launch must accept the file (tests/nix.rs).
+  #   throws: the evaluation must stop (as nixos-rebuild would).
   cases = {
+    # programs.gpu-launch.*, the main options.
+    nothing-set-does-nothing = {
+      definitions = { };
+      etc = null;
+      packages = 0;
+    };
+    programs-enable-no-settings = {
+      definitions = enabled;
+      etc = null;
+    };
+    programs-with-settings = {
+      definitions = programs {
+        enable = true;
+        settings = {
+          strict = true;
+          apps.blender.gpu = "discrete";
+        };
+      };
+      etc = {
+        strict = true;
+        apps.blender.gpu = "discrete";
+      };
+    };
+    programs-settings-without-enable-write-nothing = {
+      definitions = programs { settings.gpu = "discrete"; };
+      etc = null;
+      packages = 0;
+    };
+    programs-hwc-nvidia = {
+      otherOptions = hwcGpuType;
+      definitions = system [ enabled (gpuType "nvidia") ];
+      etc.gpu = "nvidia";
+    };
+    programs-prime-bus-id = {
+      otherOptions = nvidiaPrime;
+      definitions = system [ enabled (busId "PCI:1:0:0") ];
+      etc.gpu = "PCI:1:0:0";
+    };
+    programs-contradiction-is-an-assertion = {
+      otherOptions = hwcGpuType;
+      definitions = system [
+        (programs {
+          enable = true;
+          settings.gpu = "nvidia";
+        })
+        (gpuType "intel")
+      ];
+      etc.gpu = "nvidia";
+      failedAssertions = 1;
+    };
+    programs-package = {
+      definitions = programs {
+        enable = true;
+        package = otherPackage;
+      };
+      etc = null;
+      packageName = "gpu-launch-chosen";
+    };
+
+    # The hwc alias: hwc.infrastructure.session.commands.*.
     no-hwc-option-no-settings = {
       definitions = commands on;
       etc = null;
@@ -262,6 +350,93 @@ let
       pkgs = mkPkgs { canExecute = false; };
       etc.gpu = "amd";
     };
+    hwc-package-alias = {
+      definitions = commands (on // { package = otherPackage; });
+      etc = null;
+      packageName = "gpu-launch-chosen";
+    };
+
+    # Where hwc's modules declare session.commands.enable themselves.
+    hwc-declares-its-own-enable = {
+      otherOptions = system [
+        hwcGpuType
+        (hwcOwnCommands false)
+      ];
+      definitions = system [ (commands on) (gpuType "nvidia") ];
+      etc.gpu = "nvidia";
+    };
+    hwc-own-enable-off-warns = {
+      otherOptions = hwcOwnCommands false;
+      definitions = commands {
+        gpuLaunch = true;
+        screenshot = true;
+      };
+      etc = null;
+      packages = 0;
+      warnings = 1;
+    };
+    hwc-own-enable-on-by-default = {
+      otherOptions = hwcOwnCommands true;
+      definitions = commands (on // { settings.apps.blender.gpu = "discrete"; });
+      etc.apps.blender.gpu = "discrete";
+    };
+    hwc-own-enable-without-a-default-is-off = {
+      otherOptions.hwc.infrastructure.session.commands.enable = mkOption {
+        type = t.bool;
+        description = "Whether to enable hwc's session commands.";
+      };
+      definitions = commands { gpuLaunch = true; };
+      etc = null;
+      packages = 0;
+      warnings = 1;
+    };
+    hwc-own-enable-without-gpu-launch-is-quiet = {
+      otherOptions = hwcOwnCommands true;
+      definitions = commands { screenshot = true; };
+      etc = null;
+      packages = 0;
+    };
+
+    # Both paths in one configuration.
+    both-paths-on = {
+      definitions = system [ (commands on) enabled ];
+      etc = null;
+    };
+    programs-enable-without-hwc-enable-is-quiet = {
+      definitions = system [ (commands { gpuLaunch = true; }) enabled ];
+      etc = null;
+    };
+    settings-of-both-paths-merge = {
+      otherOptions = hwcGpuType;
+      definitions = system [
+        (commands (on // { settings.strict = true; }))
+        (programs { settings.apps.blender.gpu = "discrete"; })
+        (gpuType "amd")
+      ];
+      etc = {
+        gpu = "amd";
+        strict = true;
+        apps.blender.gpu = "discrete";
+      };
+    };
+    # Two definitions of programs.gpu-launch.enable that disagree:
+    # NixOS's "conflicting definition values" (lib.mkForce decides).
+    programs-off-contradicts-hwc-on = {
+      definitions = system [
+        (commands on)
+        (programs { enable = false; })
+      ];
+      throws = true;
+    };
+    programs-forced-off-beats-hwc-on = {
+      definitions = system [
+        (commands on)
+        (programs { enable = lib.mkForce false; })
+      ];
+      etc = null;
+      packages = 0;
+    };
+
     overlay-package-is-used = {
       definitions = commands on;
       pkgs = mkPkgs {
@@ -275,16 +450,31 @@ let
     };
   };
 
+  evalCase =
+    c:
+    (evalModule {
+      inherit module;
+      pkgs = c.pkgs or (mkPkgs { });
+      definitions = c.definitions;
+      otherOptions = c.otherOptions or { };
+    }).out;
+
   check =
     name: c:
+    if c.throws or false then
+      (
+        if (builtins.tryEval (builtins.deepSeq (evalCase c) true)).success then
+          [ "${name}: the evaluation must stop, and did not" ]
+        else
+          [ ]
+      )
+    else
+      checkOut name c (evalCase c);
+
+  checkOut =
+    name: c: out:
     let
       pkgs = c.pkgs or (mkPkgs { });
-      r = evalModule {
-        inherit module pkgs;
-        definitions = c.definitions;
-        otherOptions = c.otherOptions or { };
-      };
-      out = r.out;
       packages = out.environment.systemPackages or [ ];
       etcEntry = (out.environment.etc or { })."gpu-launch/config.toml" or null;
       canExecute = pkgs.stdenv.buildPlatform.canExecute null;
@@ -305,7 +495,7 @@ let
       builtins.length packages == wantPackages
     )
     ++ expect "the package is ${wantPackageName}" (
-      wantPackages == 0 || (builtins.head packages).pname == wantPackageName
+      packages == [ ] || (builtins.head packages).pname == wantPackageName
     )
     ++ expect "config file ${builtins.toJSON c.etc}, got ${
       builtins.toJSON (if generated == null then null else generated.value)
@@ -331,25 +521,69 @@ let
       builtins.length failed == (c.failedAssertions or 0)
     );
 
-  moduleFailures = builtins.concatLists (builtins.attrValues (builtins.mapAttrs check cases));
+  moduleFailures =
+    builtins.concatLists (builtins.attrValues (builtins.mapAttrs check cases))
+    ++ (
+      let
+        hwcConfig = (evalModule { inherit module; }).config.hwc.infrastructure.session.commands;
+      in
+      if hwcConfig.enable == false && hwcConfig.gpuLaunch == false then
+        [ ]
+      else
+        [ "hwc.infrastructure.session.commands.{enable,gpuLaunch} read false where nothing sets them" ]
+    );
 
+  # (A case whose file is missing is in `failures`, not here.)
   configs = builtins.mapAttrs (
     name: c:
     let
-      pkgs = c.pkgs or (mkPkgs { });
-      out =
-        (evalModule {
-          inherit module pkgs;
-          definitions = c.definitions;
-          otherOptions = c.otherOptions or { };
-        }).out;
-      source = out.environment.etc."gpu-launch/config.toml".source;
+      source = (evalCase c).environment.etc."gpu-launch/config.toml".source;
     in
     {
       text = (if source._stub == "runCommand" then source.env.toml else source).text;
       accepted = c.accepted or true;
     }
-  ) (lib.filterAttrs (_: c: c.etc != null) cases);
+  ) (lib.filterAttrs (_: c: !(c.throws or false) && c.etc != null && written c) cases);
+  written = c: (evalCase c) ? environment.etc."gpu-launch/config.toml";
+
+  # The stubs themselves stop where NixOS stops, or the cases above that
+  # must evaluate would prove nothing.
+  stops = args: !(builtins.tryEval (builtins.deepSeq (evalModule args) true)).success;
+  expectStub = what: cond: if cond then [ ] else [ "stubs.nix: ${what}" ];
+  stubFailures =
+    expectStub "an option declared in full by two modules stops the evaluation" (stops {
+      module.options.x = lib.mkEnableOption "x";
+      otherOptions.x = lib.mkEnableOption "x, again";
+    })
+    ++ expectStub "a bare declaration (a type only) merges with a full one" (
+      !stops {
+        module.options.x = mkOption { type = t.bool; };
+        otherOptions.x = lib.mkEnableOption "x";
+        definitions.x = true;
+      }
+    )
+    ++ expectStub "defining an option nobody declares stops the evaluation" (stops {
+      module.options.x = lib.mkEnableOption "x";
+      definitions.y = true;
+    })
+    ++ expectStub "a definition weaker than the option's default loses to it" (
+      (evalModule {
+        module = {
+          options.x = mkOption {
+            type = t.bool;
+            default = true;
+          };
+          config.x = lib.mkOverride 1600 false;
+        };
+      }).config.x
+    )
+    ++ expectStub "two different values for one bool stop the evaluation" (stops {
+      module = {
+        options.x = lib.mkEnableOption "x";
+        config.x = true;
+      };
+      definitions.x = false;
+    });
 
   # The Home Manager module.
   hm =
@@ -435,9 +669,7 @@ let
     self = flake;
     nixpkgs = {
       inherit lib;
-      legacyPackages = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (
-        _: mkPkgs { }
-      );
+      legacyPackages = lib.genAttrs flakeSystems (_: mkPkgs { });
     };
   };
   expectFlake = what: cond: if cond then [ ] else [ "flake.nix: ${what}" ];
@@ -452,10 +684,56 @@ let
     ++ expectFlake "nixosModules.default is module.nix" (flake.nixosModules.default == ../module.nix)
     ++ expectFlake "homeManagerModules.default is home-manager.nix" (
       flake.homeManagerModules.default == ../home-manager.nix
-    );
+    )
+    ++ builtins.concatMap (
+      system:
+      let
+        shell = flake.devShells.${system}.default;
+        inShell = map (p: p.pname) (shell.packages ++ shell.buildInputs or [ ]);
+        missing = builtins.filter (tool: !builtins.elem tool inShell) testTools;
+      in
+      expectFlake "devShells.${system}.default is a mkShell" (shell._stub == "mkShell")
+      ++ expectFlake "devShells.${system}.default lacks ${builtins.toJSON missing}" (missing == [ ])
+      ++ expectFlake "devShells.${system}.default has gio (glib's bin output)" (
+        builtins.any (p: p.pname == "glib" && (p.outputName or null) == "bin") shell.packages
+      )
+      ++ expectFlake "devShells.${system}.default puts Mesa's Vulkan files where the loader looks" (
+        builtins.match ''.*export XDG_DATA_DIRS="/nix/store/[^"]*-mesa/share:.*'' shell.shellHook
+        != null
+      )
+    ) flakeSystems;
+  flakeSystems = [
+    "x86_64-linux"
+    "aarch64-linux"
+  ];
+  # What `cargo test` and the benches run (.ci/run's Debian packages, by
+  # their nixpkgs names).
+  testTools = [
+    "rustc"
+    "cargo"
+    "rustfmt"
+    "clippy"
+    "gcc" # cc
+    "pkg-config"
+    "strace"
+    "desktop-file-utils" # desktop-file-validate
+    "glib" # gio
+    "zsh"
+    "fish"
+    "groff"
+    "man-db"
+    "nix" # nix-instantiate
+    "vulkan-loader"
+    "vulkan-headers"
+    "vulkan-tools"
+    "mesa" # the device-select layer, lavapipe
+    "dbus" # dbus-daemon
+    "valgrind"
+    "hyperfine"
+  ];
 in
 {
-  failures = moduleFailures ++ hmFailures ++ packageFailures ++ flakeFailures;
+  failures = stubFailures ++ moduleFailures ++ hmFailures ++ packageFailures ++ flakeFailures;
   inherit configs;
   cases = builtins.length (builtins.attrNames cases);
 }
