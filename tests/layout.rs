@@ -34,6 +34,7 @@ const LAUNCH_PATH: &[&str] = &[
     "os/",
     "session/state.rs",
     "session/mode.rs",
+    "session/power.rs",
     "log/",
 ];
 
@@ -44,6 +45,9 @@ const NEVER_ON_A_LAUNCH: &[&str] = &[
     "crate::desktop",
     "crate::session::status",
     "crate::session::waybar",
+    "crate::session::holders",
+    "session::holders",
+    "session::{holders",
     "session::{status",
     "cli::render",
     "render::",

@@ -68,6 +68,7 @@ fn bash_completion_loads_and_completes() {
     let lines: Vec<&str> = out.lines().collect();
     let modes = values("mode").join(" ");
     assert_eq!(lines, ["--dry-run", &modes, "bash zsh fish"], "{out}");
+    assert_eq!(lines[1], "integrated hybrid auto toggle", "{out}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod choice;
 mod desktop;
 mod details;
 mod doctor;
+mod holders;
 mod journal;
 mod launch;
 mod launch_path;

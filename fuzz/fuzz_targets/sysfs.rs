@@ -26,7 +26,7 @@ use gpu_launch::decide::plan;
 use gpu_launch::decide::spec::{Choice, Origin, Spec};
 use gpu_launch::detect::{self, Hints, Kind, Machine, NodeKind, Sysfs, drm_node};
 use gpu_launch::os::environ::{self, Environ};
-use gpu_launch::session::mode::Mode;
+use gpu_launch::session::mode::{InForce, Mode};
 use gpu_launch::session::status::{self, Format, Overview};
 use libfuzzer_sys::fuzz_target;
 
@@ -607,13 +607,14 @@ fuzz_target!(|input: Input| {
     );
     check(&machine, &sys);
     check_plans(&machine);
-    let json = output::list_json(&machine, &[]);
+    let json = output::list_json(&machine, &[], &[]);
     serde_json::from_str::<serde_json::Value>(&json).expect("--list JSON");
     let _ = output::list_text(&machine, &[]);
     let status = Overview {
         machine: &machine,
         details: Vec::new(),
-        mode: Mode::Hybrid,
+        holders: Vec::new(),
+        mode: InForce::explicit(Mode::Hybrid),
         next: None,
     };
     for format in [Format::Text, Format::Json, Format::Waybar] {

@@ -20,7 +20,7 @@ use crate::detect::Machine;
 use crate::error::{ExitStatus, Result};
 use crate::log;
 use crate::os::exec;
-use crate::session::state;
+use crate::session::{power, state};
 
 /// Where names and UUIDs come from for the SPECs that match on them (NVML
 /// and pci.ids, in `details`): called only for those SPECs.
@@ -66,9 +66,12 @@ pub fn launch(
     identify: Identify<'_>,
 ) -> Result<ExitStatus> {
     // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
-    // not read at all; only a real launch consumes a pending `--next`.
+    // not read at all; only a real launch consumes a pending `--next`; the
+    // power supplies are read only in mode `auto`.
     let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
-    let session = state::session(ctx.env, decided, action == Action::Launch)?;
+    let session = state::session(ctx.env, decided, action == Action::Launch, || {
+        power::read(&ctx.sysfs)
+    })?;
     let (machine, mut plan) = make_plan(ctx, cli, &session, identify)?;
     if action == Action::PrintEnv {
         if cli.json {

@@ -17,7 +17,7 @@ use crate::cli::{self, Action, Cli, render};
 use crate::error::{Error, ExitStatus, Result};
 use crate::os::environ::Environ;
 use crate::os::sys;
-use crate::session::{mode, status};
+use crate::session::{holders, mode, power, status};
 use crate::{desktop, details, doctor, log};
 
 /// Runs gpu-launch with the process's arguments (`args[0]` is its own name)
@@ -67,7 +67,12 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
                 details::collect(&ctx, m, cli.wake)
             })?)
         }
-        Action::Mode => print(&mode::mode_command(env, cli.mode)?),
+        Action::Mode => {
+            let ctx = Context::new(env);
+            print(&mode::mode_command(env, cli.mode, || {
+                power::read(&ctx.sysfs)
+            })?)
+        }
         Action::Next => print(&mode::next_command(env, cli.next.unwrap_or_default())?),
         Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
         Action::Doctor => {
@@ -109,12 +114,13 @@ fn print(text: &str) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// `--list [--json]`.
+/// `--list [--json]`; the JSON names each GPU's holders.
 fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
     let machine = ctx.detect();
     let details = details::collect(ctx, &machine, cli.wake);
     if cli.json {
-        print(&output::list_json(&machine, &details))
+        let holders = holders::find(ctx, &machine, cli.wake);
+        print(&output::list_json(&machine, &details, &holders))
     } else {
         print(&output::list_text(&machine, &details))
     }

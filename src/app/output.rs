@@ -12,7 +12,7 @@ use serde::ser::SerializeMap;
 
 use crate::decide::plan::Plan;
 use crate::detect::Details;
-use crate::detect::{Gpu, Machine};
+use crate::detect::{Gpu, Holders, Machine};
 
 /// A GPU as `--list --json` and the plans print it.
 #[derive(Debug, Serialize)]
@@ -33,6 +33,10 @@ pub struct GpuObject<'a> {
     pub boot_vga: bool,
     #[serde(flatten)]
     pub details: Details,
+    /// `holders` and `holders_complete`: in `--list --json` and `--status
+    /// --json` only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub holders: Option<&'a Holders>,
 }
 
 impl<'a> GpuObject<'a> {
@@ -54,7 +58,14 @@ impl<'a> GpuObject<'a> {
             kind: g.kind.as_str(),
             boot_vga: g.boot_vga,
             details,
+            holders: None,
         }
+    }
+
+    /// With the GPU's holders (when known).
+    pub fn with_holders(mut self, holders: Option<&'a Holders>) -> Self {
+        self.holders = holders;
+        self
     }
 }
 
@@ -96,10 +107,13 @@ pub(crate) fn json_line(value: &impl Serialize) -> String {
     s
 }
 
-/// `--list --json`.
-pub fn list_json(machine: &Machine, details: &[Details]) -> String {
+/// `--list --json`; `holders` in index order (empty: none shown).
+pub fn list_json(machine: &Machine, details: &[Details], holders: &[Holders]) -> String {
     let objects: Vec<GpuObject<'_>> = (0..machine.gpus.len())
-        .map(|i| GpuObject::new(machine, i, details.get(i).cloned().unwrap_or_default()))
+        .map(|i| {
+            GpuObject::new(machine, i, details.get(i).cloned().unwrap_or_default())
+                .with_holders(holders.get(i))
+        })
         .collect();
     json_line(&objects)
 }

@@ -69,6 +69,12 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         doc: "Testing hook: read this directory instead of /sys; no /dev node is opened.",
     },
     EnvVar {
+        names: &["GPU_LAUNCH_NVIDIA_PROC"],
+        doc: "Testing hook: read NVIDIA's per-GPU information (gpus/PCI/information, for the \
+              /dev/nvidiaN minor of --list/--status holders) under this directory instead of \
+              /proc/driver/nvidia, which is not read while GPU_LAUNCH_SYSFS_ROOT is set.",
+    },
+    EnvVar {
         names: &["GPU_LAUNCH_DATA_ROOT"],
         doc: "Testing hook: --doctor looks for libraries, manifests and /dev/dri under this \
               directory.",

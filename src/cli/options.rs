@@ -190,11 +190,12 @@ pub const OPTIONS: &[OptDef] = &[
         long: "mode",
         short: None,
         value: Value::Optional("MODE"),
-        doc: "Show the mode, or set it for this login session: integrated (battery first), \
-              hybrid (the default), or toggle (flip between the two and print the new mode)",
+        doc: "Show the mode in force, or set it for this login session: integrated (battery \
+              first), hybrid (the default), auto (integrated on battery, hybrid on external \
+              power), or toggle (flip the mode in force and print the new mode)",
         selects: Some(A::Mode),
         only_with: &[],
-        complete: Complete::Values(&["integrated", "hybrid", "toggle"]),
+        complete: Complete::Values(&["integrated", "hybrid", "auto", "toggle"]),
         set: |cli, v| cli.mode = v,
     },
     OptDef {

@@ -131,6 +131,26 @@ pub struct Details {
     pub driver_version: Option<String>,
 }
 
+/// A process that holds one of a GPU's device nodes open (found by
+/// `session::holders` for `--list` and `--status`, never on a launch).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Holder {
+    pub pid: u32,
+    /// `/proc/<pid>/comm`.
+    pub command: String,
+    /// The node's canonical name (`/dev/dri/renderD129`, `/dev/nvidia0`),
+    /// whatever path the process opened it by.
+    pub node: String,
+}
+
+/// A GPU's holders, sorted by pid (then node), and whether every process
+/// could be inspected. Serialized flat into the GPU object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Holders {
+    pub holders: Vec<Holder>,
+    pub holders_complete: bool,
+}
+
 /// `renderD128` -> `Some(("renderD", 128))`, `card1` -> `Some(("card", 1))`;
 /// connector entries (`card1-eDP-1`) and anything else give `None`.
 pub fn drm_node(name: &OsStr) -> Option<(NodeKind, u32)> {

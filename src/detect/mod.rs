@@ -22,7 +22,7 @@ pub mod scan;
 pub mod sysfs;
 
 pub use default::{COMPOSITOR_VARS, DefaultReason};
-pub use gpu::{Details, Gpu, Machine, NodeKind, drm_node};
+pub use gpu::{Details, Gpu, Holder, Holders, Machine, NodeKind, drm_node};
 pub use kind::{Kind, classify};
 pub use pci::PciAddr;
 pub use scan::platform_tag;

@@ -61,3 +61,35 @@ pub fn secure_exec() -> bool {
     // it has no preconditions.
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
+
+/// The device numbers `(major, minor)` of the character device that
+/// `dir/name` leads to, `None` for any other kind of file: `statx` with
+/// `AT_STATX_DONT_SYNC`, so the magic links of `/proc/<pid>/fd` are
+/// followed to their inode without opening anything, and a file on a
+/// network file system whose server is gone answers from the cache instead
+/// of hanging the caller (as `lsof` can hang).
+pub fn char_device_at(
+    dir: std::os::fd::BorrowedFd<'_>,
+    name: &CStr,
+) -> std::io::Result<Option<(u32, u32)>> {
+    use std::os::fd::AsRawFd;
+    let mut st = std::mem::MaybeUninit::<libc::statx>::zeroed();
+    // SAFETY: `dir` is an open descriptor for the whole call, `name` a
+    // NUL-terminated string, and `st` points to a statx the kernel may fill.
+    let rc = unsafe {
+        libc::statx(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::AT_STATX_DONT_SYNC,
+            libc::STATX_TYPE,
+            st.as_mut_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: zero-initialised plain integers, filled in by a successful call.
+    let st = unsafe { st.assume_init() };
+    let kind = u32::from(st.stx_mode) & libc::S_IFMT;
+    Ok((kind == libc::S_IFCHR).then_some((st.stx_rdev_major, st.stx_rdev_minor)))
+}

@@ -2,7 +2,7 @@
 //! (`--next`), kept under `$XDG_RUNTIME_DIR/gpu-launch/` for the login
 //! session.
 //!
-//! Layout: `mode` holds `integrated` or `hybrid`; `next` holds one SPEC. Both
+//! Layout: `mode` holds `integrated`, `hybrid` or `auto`; `next` holds one SPEC. Both
 //! are written atomically (temporary file + rename). A launch claims `next`
 //! by renaming it to a name of its own: `rename` succeeds for exactly one
 //! process, so two racing launches never both use one `--next`.
@@ -33,6 +33,7 @@ use crate::os::environ::Environ;
 use crate::os::files::{self, Links};
 use crate::os::{atomic, trust, xdg};
 use crate::session::mode::Mode;
+use crate::session::power::PowerSource;
 
 /// The directory under `$XDG_RUNTIME_DIR`.
 pub const DIR_NAME: &str = "gpu-launch";
@@ -56,9 +57,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn session(&self) -> Session {
+    /// `power` is read only in mode `auto`.
+    pub fn session(&self, power: impl FnOnce() -> PowerSource) -> Session {
         Session {
-            integrated: self.mode == Mode::Integrated,
+            integrated: self.mode.in_force(power).integrated(),
             next: self.next.clone(),
         }
     }
@@ -126,7 +128,7 @@ impl StateDir {
     /// in the default mode reads nothing.
     pub fn set_mode(&self, mode: Mode) -> Result<()> {
         match mode {
-            Mode::Integrated => self.write_file(MODE_FILE, mode.as_str()),
+            Mode::Integrated | Mode::Auto => self.write_file(MODE_FILE, mode.as_str()),
             Mode::Hybrid => {
                 let path = self.dir.join(MODE_FILE);
                 if fs::symlink_metadata(&self.dir).is_err() {
@@ -252,8 +254,14 @@ fn absent(e: &io::Error) -> bool {
 
 /// The session for a launch, `--dry-run` or `--print-env`. `decided`: `--gpu`
 /// or `GPU_LAUNCH_GPU` already makes the choice, so nothing is read.
-/// `consume`: a real launch, which claims a pending `--next`.
-pub fn session(env: &Environ<'_>, decided: bool, consume: bool) -> Result<Session> {
+/// `consume`: a real launch, which claims a pending `--next`. `power`: the
+/// power source, read only in mode `auto`.
+pub fn session(
+    env: &Environ<'_>,
+    decided: bool,
+    consume: bool,
+    power: impl FnOnce() -> PowerSource,
+) -> Result<Session> {
     if decided {
         return Ok(Session::default());
     }
@@ -261,7 +269,7 @@ pub fn session(env: &Environ<'_>, decided: bool, consume: bool) -> Result<Sessio
         return Ok(Session::default());
     };
     let state = if consume { dir.consume()? } else { dir.peek()? };
-    Ok(state.session())
+    Ok(state.session(power))
 }
 
 /// The state for `--status` and `--mode`: the default when there is no

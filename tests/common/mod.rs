@@ -4,6 +4,7 @@
 
 pub mod fake_nvml;
 pub mod fixture;
+pub mod holder;
 pub mod probe;
 
 use std::ffi::OsStr;
