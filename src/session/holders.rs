@@ -34,18 +34,16 @@
 //! processes are the real ones in `/proc`.
 
 use std::ffi::{CStr, OsStr};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::fs::{self, File};
+use std::io;
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-use nix::dir::Dir;
-use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::sys::stat;
 
 use crate::app::Context;
 use crate::detect::sysfs::read_attr;
 use crate::detect::{Holder, Holders, Machine, Sysfs};
+use crate::os::paths::join;
 use crate::os::sys;
 
 /// Testing hook: the directory read instead of [`NVIDIA_PROC`].
@@ -55,13 +53,14 @@ pub const NVIDIA_PROC: &str = "/proc/driver/nvidia";
 const PROC: &str = "/proc";
 /// `/dev/nvidiaN`'s major; 254 is `nvidia-modeset`, 255 `nvidiactl`
 /// (NVIDIA's `nv-chardev-numbers.h`).
-const NVIDIA_MAJOR: u64 = 195;
-const NVIDIA_SHARED_MINORS: [u64; 2] = [254, 255];
+const NVIDIA_MAJOR: u32 = 195;
+const NVIDIA_SHARED_MINORS: [u32; 2] = [254, 255];
 
 /// One device node of a GPU.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
-    pub rdev: u64,
+    /// `(major, minor)`.
+    pub dev: (u32, u32),
     pub gpu: usize,
     /// `/dev/dri/renderD129`.
     pub path: String,
@@ -93,9 +92,9 @@ pub fn drm_nodes(sys: &Sysfs, machine: &Machine) -> Vec<Node> {
         ];
         for name in names.into_iter().flatten() {
             let dir = sys.path(&format!("class/drm/{name}"));
-            if let Some(rdev) = sys.attr(&dir, "dev").as_deref().and_then(parse_dev) {
+            if let Some(dev) = sys.attr(&dir, "dev").as_deref().and_then(parse_dev) {
                 nodes.push(Node {
-                    rdev,
+                    dev,
                     gpu,
                     path: format!("/dev/dri/{name}"),
                 });
@@ -105,10 +104,10 @@ pub fn drm_nodes(sys: &Sysfs, machine: &Machine) -> Vec<Node> {
     nodes
 }
 
-/// `226:129` -> the `dev_t`.
-fn parse_dev(text: &str) -> Option<u64> {
+/// `226:129` -> `(226, 129)`.
+fn parse_dev(text: &str) -> Option<(u32, u32)> {
     let (major, minor) = text.split_once(':')?;
-    Some(stat::makedev(major.parse().ok()?, minor.parse().ok()?))
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// What the walk through `/proc` found.
@@ -117,92 +116,46 @@ pub struct Scan {
     /// (pid, index into the nodes).
     pub held: Vec<(u32, usize)>,
     /// (pid, minor) of `/dev/nvidiaN` nodes not among the nodes.
-    pub nvidia: Vec<(u32, u64)>,
+    pub nvidia: Vec<(u32, u32)>,
     /// `/proc/<pid>/comm` of each process found above.
     pub commands: Vec<(u32, String)>,
     /// Some process could not be inspected.
     pub hidden: bool,
 }
 
-impl Scan {
-    fn merge(&mut self, other: Scan) {
-        self.held.extend(other.held);
-        self.nvidia.extend(other.nvidia);
-        self.commands.extend(other.commands);
-        self.hidden |= other.hidden;
-    }
-}
-
-/// Below this many processes one thread walks them all (a thread costs more
-/// than it saves).
-const PROCESSES_PER_THREAD: usize = 64;
-const MAX_THREADS: usize = 8;
-
-/// Every process's descriptors, matched against `nodes`. Each descriptor
-/// costs one `stat` (a desktop has thousands), so the processes are shared
-/// out among up to [`MAX_THREADS`] threads.
+/// Every process's descriptors, matched against `nodes`: one `statx` per
+/// descriptor, a listing and an open per process.
+///
+/// One thread: more would cut the wall time on a many-core machine, but
+/// the thread functions are symbols the dynamic loader binds at the start
+/// of every run, launches included (about 7,000 instructions, a tenth of
+/// what a launch may cost beyond `env`'s).
 pub fn scan(proc: &Path, nodes: &[Node]) -> Scan {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let Ok(mut procs) = Dir::open(proc, flags, stat::Mode::empty()) else {
-        return Scan {
-            hidden: true,
-            ..Scan::default()
-        };
+    let mut out = Scan::default();
+    let Ok(entries) = fs::read_dir(proc) else {
+        out.hidden = true;
+        return out;
     };
     let me = std::process::id();
-    let mut pids: Vec<u32> = procs
-        .iter()
-        .filter_map(|e| parse_u32(e.ok()?.file_name().to_bytes()))
+    let pids: Vec<u32> = entries
+        .filter_map(|e| parse_u32(e.ok()?.file_name().as_bytes()))
         .collect();
     // A `/proc` mounted `hidepid=` hides others' processes from the listing
     // itself; pid 1 is always there otherwise.
-    let hidepid = !pids.contains(&1);
-    pids.retain(|&p| p != me); // gpu-launch opens no device node
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(MAX_THREADS)
-        .min(pids.len().div_ceil(PROCESSES_PER_THREAD))
-        .max(1);
-    let procs = procs.as_fd();
-    let mut out = if threads == 1 {
-        scan_some(procs, pids.iter().copied(), nodes)
-    } else {
-        // Interleaved, so that a run of busy processes is shared out.
-        let share = |k: usize| pids.iter().copied().skip(k).step_by(threads);
-        std::thread::scope(|s| {
-            let spawned: Vec<_> = (1..threads)
-                .map(|k| {
-                    let job = move || scan_some(procs, share(k), nodes);
-                    (k, std::thread::Builder::new().spawn_scoped(s, job))
-                })
-                .collect();
-            let mut out = scan_some(procs, share(0), nodes);
-            for (k, handle) in spawned {
-                // A thread that could not start, or failed: its share here.
-                match handle.map(|h| h.join()) {
-                    Ok(Ok(part)) => out.merge(part),
-                    _ => out.merge(scan_some(procs, share(k), nodes)),
-                }
-            }
-            out
-        })
-    };
-    out.hidden |= hidepid;
-    out
-}
-
-/// The processes `pids`, one after the other.
-fn scan_some(procs: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, nodes: &[Node]) -> Scan {
-    let mut out = Scan::default();
+    out.hidden = !pids.contains(&1);
     let mut fds: Vec<u32> = Vec::new();
     for pid in pids {
+        if pid == me {
+            continue; // gpu-launch opens no device node
+        }
         let found = out.held.len() + out.nvidia.len();
-        match process(procs, pid, nodes, &mut fds, &mut out) {
-            Ok(()) | Err(Errno::ENOENT | Errno::ESRCH) => {} // done, or gone
+        match process(proc, pid, nodes, &mut fds, &mut out) {
+            Ok(()) => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ESRCH)) => {} // gone
             Err(_) => out.hidden = true,
         }
         if out.held.len() + out.nvidia.len() > found {
-            out.commands.push((pid, command(procs, pid)));
+            out.commands.push((pid, command(proc, pid)));
         }
     }
     out
@@ -210,41 +163,37 @@ fn scan_some(procs: BorrowedFd<'_>, pids: impl Iterator<Item = u32>, nodes: &[No
 
 /// One process: its descriptors' device numbers.
 fn process(
-    procs: BorrowedFd<'_>,
+    proc: &Path,
     pid: u32,
     nodes: &[Node],
     fds: &mut Vec<u32>,
     out: &mut Scan,
-) -> nix::Result<()> {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let mut dir = Dir::openat(
-        procs,
-        format!("{pid}/fd").as_str(),
-        flags,
-        stat::Mode::empty(),
-    )?;
+) -> io::Result<()> {
+    let path = join(proc, format!("{pid}/fd").as_bytes());
+    // The directory, to `statx` each entry relative to it; opening it (or
+    // listing it) is where another user's process is refused.
+    let dir = File::open(&path)?;
     fds.clear();
-    fds.extend(
-        dir.iter()
-            .filter_map(|e| parse_u32(e.ok()?.file_name().to_bytes())),
-    );
+    for entry in fs::read_dir(&path)? {
+        if let Some(fd) = parse_u32(entry?.file_name().as_bytes()) {
+            fds.push(fd);
+        }
+    }
     let mut name = itoa_buf();
     for &fd in fds.iter() {
         let found = match sys::char_device_at(dir.as_fd(), format_u32(&mut name, fd)) {
             Ok(found) => found,
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EBADF)) => continue, // closed meanwhile
-            Err(e) => return Err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))),
+            // Closed since the listing.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EBADF)) => continue,
+            Err(e) => return Err(e),
         };
-        let Some((major, minor)) = found else {
+        let Some(dev) = found else {
             continue;
         };
-        let rdev = stat::makedev(major.into(), minor.into());
-        if let Some(i) = nodes.iter().position(|n| n.rdev == rdev) {
+        if let Some(i) = nodes.iter().position(|n| n.dev == dev) {
             out.held.push((pid, i));
-        } else if u64::from(major) == NVIDIA_MAJOR
-            && !NVIDIA_SHARED_MINORS.contains(&u64::from(minor))
-        {
-            out.nvidia.push((pid, minor.into()));
+        } else if dev.0 == NVIDIA_MAJOR && !NVIDIA_SHARED_MINORS.contains(&dev.1) {
+            out.nvidia.push((pid, dev.1));
         }
     }
     Ok(())
@@ -323,30 +272,15 @@ pub fn attribute(
 }
 
 /// `Device Minor:` of NVIDIA's `information` file.
-fn device_minor(info: &str) -> Option<u64> {
+fn device_minor(info: &str) -> Option<u32> {
     info.lines()
         .find_map(|l| l.strip_prefix("Device Minor:"))
         .and_then(|v| v.trim().parse().ok())
 }
 
 /// `/proc/<pid>/comm`, or `?` when it cannot be read (the process is gone).
-fn command(procs: BorrowedFd<'_>, pid: u32) -> String {
-    let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
-    let Ok(fd) = nix::fcntl::openat(
-        procs,
-        format!("{pid}/comm").as_str(),
-        flags,
-        stat::Mode::empty(),
-    ) else {
-        return "?".into();
-    };
-    let mut buf = [0u8; 64];
-    match nix::unistd::read(&fd, &mut buf) {
-        Ok(n) => String::from_utf8_lossy(&buf[..n])
-            .trim_end_matches('\n')
-            .to_owned(),
-        Err(_) => "?".into(),
-    }
+fn command(proc: &Path, pid: u32) -> String {
+    read_attr(&join(proc, format!("{pid}/comm").as_bytes())).unwrap_or_else(|| "?".into())
 }
 
 fn parse_u32(name: &[u8]) -> Option<u32> {
@@ -398,9 +332,9 @@ mod tests {
         }
     }
 
-    fn node(gpu: usize, minor: u64) -> Node {
+    fn node(gpu: usize, minor: u32) -> Node {
         Node {
-            rdev: stat::makedev(226, minor),
+            dev: (226, minor),
             gpu,
             path: format!("/dev/dri/renderD{minor}"),
         }
@@ -501,10 +435,8 @@ mod tests {
             .stdin(std::fs::File::open("/dev/null").unwrap())
             .spawn()
             .unwrap();
-        let null = std::fs::metadata("/dev/null").unwrap();
-        let rdev = std::os::unix::fs::MetadataExt::rdev(&null);
         let nodes = [Node {
-            rdev,
+            dev: (1, 3), // /dev/null (the kernel's devices.txt)
             gpu: 0,
             path: "/dev/dri/renderD128".into(),
         }];
@@ -517,7 +449,7 @@ mod tests {
 
     #[test]
     fn numbers_and_minors() {
-        assert_eq!(parse_dev("226:129"), Some(stat::makedev(226, 129)));
+        assert_eq!(parse_dev("226:129"), Some((226, 129)));
         assert_eq!(parse_dev("226"), None);
         assert_eq!(parse_dev("a:1"), None);
         let info = "Model: \t\t NVIDIA GeForce RTX 3050\nBus Location: \t 0000:01:00.0\n\
