@@ -49,8 +49,9 @@ fn status_cmd(root: &Path) -> Command {
     cmd
 }
 
-/// Median wall time in milliseconds (hyperfine -N).
-fn median_ms(root: &Path, work: &Path, runs: u32) -> f64 {
+/// Median wall time and mean CPU time (user + system) in milliseconds
+/// (hyperfine -N); the CPU time says more on a loaded machine.
+fn times_ms(root: &Path, work: &Path, runs: u32) -> (f64, f64) {
     let json = work.join("hyperfine.json");
     let status = Command::new("hyperfine")
         .args(["-N", "--warmup", "5", "--runs", &runs.to_string()])
@@ -67,7 +68,9 @@ fn median_ms(root: &Path, work: &Path, runs: u32) -> f64 {
     assert!(status.success(), "hyperfine failed");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    v["results"][0]["median"].as_f64().unwrap() * 1e3
+    let r = &v["results"][0];
+    let cpu = r["user"].as_f64().unwrap() + r["system"].as_f64().unwrap();
+    (r["median"].as_f64().unwrap() * 1e3, cpu * 1e3)
 }
 
 /// (total system calls, the busiest calls) from `strace -f -c`.
@@ -112,13 +115,13 @@ fn syscalls(root: &Path, work: &Path) -> (u64, Vec<String>) {
 }
 
 fn report(label: &str, root: &Path, work: &Path, runs: u32) {
-    let ms = median_ms(root, work, runs);
+    let (ms, cpu) = times_ms(root, work, runs);
     let (n, top) = syscalls(root, work);
     let out = status_cmd(root).output().expect("gpu-launch --status");
     assert!(out.status.success(), "{out:?}");
     let held = String::from_utf8_lossy(&out.stdout).contains("\"held\"");
     println!(
-        "{label:<46} {ms:>8.2} ms {n:>8} syscalls  held={held}  ({})",
+        "{label:<46} {ms:>8.2} ms wall {cpu:>8.2} ms cpu {n:>8} syscalls  held={held}  ({})",
         top.join(", ")
     );
 }
@@ -200,7 +203,13 @@ fn main() {
     } else {
         println!("(not root: the device-node case needs mknod)");
     }
-    println!("(median of {runs} runs, hyperfine -N; syscalls: strace -f -c)");
+    println!(
+        "(wall: median of {runs} runs, cpu: mean user + system, hyperfine -N; \
+         syscalls: strace -f -c; load average {})",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
 }
 
 fn nix_is_root() -> bool {
