@@ -60,6 +60,7 @@ impl State {
         Session {
             integrated: self.mode == Mode::Integrated,
             next: self.next.clone(),
+            ..Session::default()
         }
     }
 }
