@@ -245,3 +245,62 @@ fn only_ours(paths: &[PathBuf]) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_as_words_without_rust_internals() {
+        let errors = [
+            io::Error::from_raw_os_error(libc::ENOENT),
+            io::Error::from_raw_os_error(libc::EACCES),
+            io::Error::from(io::ErrorKind::NotFound),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+            io::Error::from(io::ErrorKind::AlreadyExists),
+            io::Error::other("it is not a regular file"),
+            io::Error::new(io::ErrorKind::NotFound, "no such thing"),
+        ];
+        let words: Vec<String> = errors.iter().map(io_words).collect();
+        assert_eq!(
+            words,
+            [
+                "No such file or directory",
+                "Permission denied",
+                "No such file or directory",
+                "Permission denied",
+                "File exists",
+                "it is not a regular file",
+                "no such thing",
+            ]
+        );
+        // Every variant that carries an io::Error shows it in these words.
+        for e in errors {
+            let path = PathBuf::from("/p");
+            let shown = [
+                Error::ConfigRead {
+                    path: path.clone(),
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+                Error::Io {
+                    action: "cannot read",
+                    path,
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+                Error::Output {
+                    what: "to stdout",
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+            ];
+            for s in shown {
+                assert!(
+                    !s.contains("(os error") && !s.contains("entity not found"),
+                    "{s}"
+                );
+            }
+        }
+    }
+}

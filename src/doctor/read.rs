@@ -319,9 +319,9 @@ fn render_nodes(files: &Files, machine: &Machine) -> Vec<RenderNode> {
                     group: group_name(meta.gid()),
                     in_group: user_groups().contains(&meta.gid()),
                     access: nix::unistd::access(&path, AccessFlags::R_OK | AccessFlags::W_OK)
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.desc().to_owned()),
                 })
-                .map_err(|e| e.to_string());
+                .map_err(|e| crate::error::io_words(&e));
             RenderNode {
                 number,
                 gpu: g.describe(),
