@@ -68,12 +68,15 @@ pub enum Error {
     Spec { origin: String, err: SpecError },
 
     /// `--strict` and the SPEC matched no GPU.
-    #[error("no GPU matches '{spec}' (from {origin}) and --strict is set")]
+    #[error(
+        "no GPU matches '{spec}' (from {origin}), and strict mode (--strict, or strict = true \
+         in the config) makes this an error"
+    )]
     NoMatch { spec: String, origin: String },
 
     /// A warning that `--strict` (or `strict = true`) makes an error: the
     /// warning's text, then what made it one.
-    #[error("{warning}; {by} makes this an error")]
+    #[error("{warning} ({by} makes this an error)")]
     Strict { warning: String, by: String },
 
     /// A config file that cannot be read.

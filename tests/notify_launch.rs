@@ -210,3 +210,60 @@ fn a_hostile_bus_never_kills_or_stops_the_launch() {
         }
     }
 }
+
+/// The figures of the README's "Where errors go": whole warning launches
+/// (stderr a pipe) with no bus, with a notification server that answers,
+/// and with a bus that never answers. Prints median and max; asserts only
+/// the loose bound. `cargo test --release --test tests measure_notification
+/// -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement; run by hand"]
+fn measure_notification_cost() {
+    let runs = 40;
+    let bus = Bus::start();
+    let _server = Recorder::start(bus.address(), Answer::Now);
+    let silent = FakeBus::start(Fake::Silent);
+    let mut rows = Vec::new();
+    for (what, address) in [
+        ("no bus address", ""),
+        ("a server that answers", bus.address()),
+        ("a bus that never answers", silent.address.as_str()),
+    ] {
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let (status, elapsed, ran) = warning_launch(address);
+                assert!(status.success() && ran);
+                elapsed
+            })
+            .collect();
+        times.sort();
+        let max = *times.last().unwrap();
+        assert!(max < LAUNCH_BOUND, "{what}: {max:?}");
+        rows.push((what, times[runs / 2], max));
+    }
+    // The client alone, in this process, against the answering server.
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let r = gpu_launch::log::notify::send(
+                bus.address().as_bytes(),
+                "gpu-launch",
+                "x",
+                gpu_launch::log::notify::Urgency::Normal,
+                gpu_launch::log::NOTIFY_DEADLINE,
+            );
+            let elapsed = t.elapsed();
+            assert!(r.is_ok(), "{r:?}");
+            elapsed
+        })
+        .collect();
+    times.sort();
+    rows.push((
+        "one Notify call, in-process",
+        times[runs / 2],
+        times[runs - 1],
+    ));
+    for (what, median, max) in rows {
+        println!("{what:28} median {median:>10.2?}  max {max:>10.2?}");
+    }
+}
