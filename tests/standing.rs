@@ -111,6 +111,9 @@ fn an_untrusted_config_or_directory_is_skipped_with_the_reason() {
         "{}",
         w[0]
     );
+    // Named by --config, what the user typed: the same reason, as an error.
+    let r = env().run(&["--config", file.to_str().unwrap(), "--dry-run", "true"]);
+    crate::common::refused(&r, "is writable by others (mode 777); run chmod go-w");
     // Sticky and world-writable, as /tmp: accepted.
     chmod(&dir, 0o1777);
     let (run, offload) = launched(env(), &[]);
