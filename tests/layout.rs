@@ -28,6 +28,7 @@ const LAUNCH_PATH: &[&str] = &[
     "cli/mod.rs",
     "cli/options.rs",
     "cli/parse.rs",
+    "cli/suggest.rs",
     "config/",
     "detect/",
     "decide/",

@@ -10,6 +10,7 @@
 
 mod common;
 
+mod broken_stderr;
 mod choice;
 mod desktop;
 mod details;
@@ -19,10 +20,16 @@ mod journal;
 mod launch;
 mod launch_path;
 mod layout;
+mod messages;
 mod nix;
+mod notify;
+mod notify_bounds;
+mod notify_launch;
 mod packaging;
 mod plans;
+mod program_kinds;
 mod properties;
 mod regression;
 mod session;
 mod shapes;
+mod standing;

@@ -223,8 +223,9 @@ pub fn dry_run_json(machine: &Machine, plan: &Plan<'_>, details: &[Details]) -> 
 /// `--dry-run`.
 pub fn dry_run_text(machine: &Machine, plan: &Plan<'_>) -> String {
     let mut out = String::new();
-    if let Some(p) = &plan.program {
-        let _ = writeln!(out, "program  {}", p.display());
+    match &plan.program {
+        Some(p) => _ = writeln!(out, "program  {}", p.display()),
+        None => out.push_str("program  none (see the note)\n"),
     }
     let argv: Vec<String> = plan
         .argv

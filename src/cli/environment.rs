@@ -57,6 +57,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         doc: "--doctor: whether this is a Wayland session (which needs nvidia-drm to offload).",
     },
     EnvVar {
+        names: &["DBUS_SESSION_BUS_ADDRESS"],
+        doc: "The session bus for desktop notifications of warnings and errors when stderr is \
+              not a terminal (unset: none).",
+    },
+    EnvVar {
         names: &["GPU_LAUNCH_NVML_LIBRARY"],
         doc: "Load NVML from this path (details for --list, --doctor, --status).",
     },

@@ -14,6 +14,7 @@ pub mod environment;
 pub mod options;
 mod parse;
 pub mod render;
+pub mod suggest;
 
 use std::ffi::{CStr, OsStr};
 
@@ -144,6 +145,15 @@ impl<'a> Cli<'a> {
                 )));
             }
         };
+        for d in self.given() {
+            if !d.only_with.is_empty() && !d.only_with.contains(&action) {
+                let with: Vec<String> = d.only_with.iter().map(|a| a.flag()).collect();
+                return Err(Error::usage(match with.as_slice() {
+                    [one] => format!("--{} needs {one} (gpu-launch {one} --{})", d.long, d.long),
+                    _ => format!("--{} only goes with {}", d.long, with.join(", ")),
+                }));
+            }
+        }
         match (action.program(), self.program.first()) {
             (ProgramArg::Required, None) if action == Action::Launch => {
                 return Err(Error::usage(
@@ -162,16 +172,6 @@ impl<'a> Cli<'a> {
                 )));
             }
             _ => {}
-        }
-        for d in self.given() {
-            if !d.only_with.is_empty() && !d.only_with.contains(&action) {
-                let with: Vec<String> = d.only_with.iter().map(|a| a.flag()).collect();
-                return Err(Error::usage(format!(
-                    "--{} only goes with {}",
-                    d.long,
-                    with.join(", ")
-                )));
-            }
         }
         if self.waybar && self.json {
             return Err(Error::usage("--json and --waybar cannot be used together"));

@@ -33,14 +33,28 @@ pub const SELECTION_VARS: [&str; 8] = [
 pub struct Session {
     pub integrated: bool,
     pub next: Option<Spec>,
+    /// Why state was ignored (unusable state is standing state: a warning,
+    /// an error under `--strict`).
+    pub warnings: Vec<String>,
 }
 
-/// The SPEC in force: `--gpu`, `GPU_LAUNCH_GPU`, `--next`, mode `integrated`,
-/// `[apps.NAME]`, top-level `gpu`, `auto`, first wins. `app` is the name
-/// `[apps.NAME]` is looked up by.
+/// `GPU_LAUNCH_GPU`, when set and non-empty: its SPEC, or, when it does not
+/// parse, the warning that says it is ignored (it is standing state, which
+/// never stops a launch; the choice goes on with the next source).
+pub fn env_choice(env: &Environ<'_>) -> Option<std::result::Result<Choice, String>> {
+    let value = env.get_nonempty("GPU_LAUNCH_GPU")?;
+    Some(parse_spec(value, Origin::Env).map_err(|e| match e {
+        Error::Spec { err, .. } => format!("GPU_LAUNCH_GPU is ignored: {err}"),
+        e => format!("GPU_LAUNCH_GPU is ignored: {e}"),
+    }))
+}
+
+/// The SPEC in force: `--gpu`, `GPU_LAUNCH_GPU` (as [`env_choice`] read
+/// it), `--next`, mode `integrated`, `[apps.NAME]`, top-level `gpu`, `auto`,
+/// first wins. `apps` are the names `[apps.NAME]` is looked up by.
 pub fn choose(
     flag: Option<&OsStr>,
-    env_spec: Option<&[u8]>,
+    env: Option<Choice>,
     session: &Session,
     config: &Config,
     apps: &[&str],
@@ -49,8 +63,8 @@ pub fn choose(
     if let Some(flag) = flag {
         return parse_spec(flag.as_bytes(), Origin::Flag);
     }
-    if let Some(env) = env_spec {
-        return parse_spec(env, Origin::Env);
+    if let Some(env) = env {
+        return Ok(env);
     }
     if let Some(next) = &session.next {
         return Ok(Choice {

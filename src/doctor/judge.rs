@@ -4,7 +4,9 @@
 //! [`offload`].
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
+use crate::config::Loaded;
 use crate::decide::select;
 use crate::decide::spec::Spec;
 use crate::details::Gathered;
@@ -15,6 +17,7 @@ use crate::doctor::offload;
 use crate::doctor::read::{
     DATA_ROOT_VAR, DisplayFunction, EnvFacts, Facts, PowerControl, RenderNode, TbDevice,
 };
+use crate::error::Result;
 
 /// Every check, in the order they are printed.
 pub fn checks(machine: &Machine, gathered: &Gathered, facts: &Facts) -> Vec<Check> {
@@ -40,7 +43,8 @@ pub fn checks(machine: &Machine, gathered: &Gathered, facts: &Facts) -> Vec<Chec
     );
     out.push(environment(&facts.environment));
     out.extend(thunderbolt(&facts.thunderbolt));
-    out.push(config(facts));
+    out.push(config(&facts.config_paths, &facts.config));
+    out.extend(facts.gpu_launch_gpu.as_ref().map(gpu_launch_gpu));
     out
 }
 
@@ -266,15 +270,19 @@ pub fn thunderbolt(devices: &[TbDevice]) -> Vec<Check> {
     out
 }
 
-/// The config files gpu-launch would read, and whether they load.
-pub fn config(facts: &Facts) -> Check {
-    match &facts.config {
-        Ok(c) if c.files.is_empty() => {
-            let paths: Vec<String> = facts
-                .config_paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
+/// The config files gpu-launch would read, and whether they load: a file a
+/// launch skips (malformed, an unknown key, a bad SPEC, untrusted, a
+/// missing `$GPU_LAUNCH_CONFIG`) fails, as does an unusable `--config FILE`.
+pub fn config(paths: &[PathBuf], loaded: &Result<Loaded>) -> Check {
+    match loaded {
+        Ok(l) if !l.warnings.is_empty() => Check::fail(
+            "config",
+            l.warnings.join("; "),
+            "fix what it names (README, \"The config file\"); until then launches go on \
+             without that file, and exit 125 under --strict",
+        ),
+        Ok(Loaded { config: c, .. }) if c.files.is_empty() => {
+            let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             Check::ok(
                 "config",
                 format!(
@@ -283,14 +291,32 @@ pub fn config(facts: &Facts) -> Check {
                 ),
             )
         }
-        Ok(c) => {
+        Ok(Loaded { config: c, .. }) => {
             let files: Vec<String> = c.files.iter().map(|p| p.display().to_string()).collect();
             Check::ok("config", format!("read {}", files.join(", ")))
         }
         Err(e) => Check::fail(
             "config",
             e.to_string(),
-            "fix the file (README, \"The config file\"); until then every launch exits 125",
+            "fix the file (README, \"The config file\") or leave out --config; until then \
+             every command with this --config exits 125",
+        ),
+    }
+}
+
+/// `GPU_LAUNCH_GPU`, when set: a SPEC that does not parse fails (launches
+/// ignore it).
+pub fn gpu_launch_gpu(verdict: &std::result::Result<String, String>) -> Check {
+    match verdict {
+        Ok(spec) => Check::ok(
+            "gpu_launch_gpu",
+            format!("GPU_LAUNCH_GPU chooses '{spec}' for every launch without --gpu"),
+        ),
+        Err(why) => Check::fail(
+            "gpu_launch_gpu",
+            why.clone(),
+            "set GPU_LAUNCH_GPU to a SPEC (gpu-launch --help lists them) or unset it; until \
+             then launches ignore it, and exit 125 under --strict",
         ),
     }
 }
@@ -424,5 +450,46 @@ mod tests {
         );
         assert_eq!(driver(&f(Some("vfio-pci")), &m).verdict, Verdict::Ok);
         assert_eq!(driver(&f(Some("nouveau")), &m).verdict, Verdict::Warn);
+    }
+
+    #[test]
+    fn a_skipped_config_file_or_a_bad_gpu_launch_gpu_fails() {
+        use crate::config::Config;
+        let paths = [PathBuf::from("/etc/gpu-launch/config.toml")];
+        let fine = Ok(Loaded::default());
+        let c = config(&paths, &fine);
+        assert_eq!(c.verdict, Verdict::Ok);
+        assert!(c.detail.contains("no config file"), "{c:?}");
+        let read = Ok(Loaded {
+            config: Config {
+                files: paths.to_vec(),
+                ..Config::default()
+            },
+            warnings: Vec::new(),
+        });
+        assert_eq!(config(&paths, &read).verdict, Verdict::Ok);
+        let skipped = Ok(Loaded {
+            config: Config::default(),
+            warnings: vec!["config file /x is ignored: it is writable by others".into()],
+        });
+        let c = config(&paths, &skipped);
+        assert_eq!(c.verdict, Verdict::Fail);
+        assert!(c.detail.contains("/x is ignored"), "{c:?}");
+        assert!(c.hint.contains("--strict"), "{c:?}");
+        let explicit = Err(crate::error::Error::ConfigSyntax {
+            path: "/c.toml".into(),
+            line: 2,
+            column: 1,
+            message: "unknown key 'x'".into(),
+        });
+        let c = config(&paths, &explicit);
+        assert_eq!(c.verdict, Verdict::Fail);
+        assert_eq!(c.detail, "/c.toml:2:1: unknown key 'x'");
+        assert!(c.hint.contains("--config"), "{c:?}");
+
+        assert_eq!(gpu_launch_gpu(&Ok("nvidia".into())).verdict, Verdict::Ok);
+        let c = gpu_launch_gpu(&Err("GPU_LAUNCH_GPU is ignored: ...".into()));
+        assert_eq!(c.verdict, Verdict::Fail);
+        assert_eq!(c.name, "gpu_launch_gpu");
     }
 }

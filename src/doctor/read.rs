@@ -10,8 +10,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::app::Context;
-use crate::config::{self, Config};
-use crate::decide::plan::SELECTION_VARS;
+use crate::config::{self, Loaded};
+use crate::decide::plan::{self, SELECTION_VARS};
 use crate::details::nvml;
 use crate::detect::pci::PciAddr;
 use crate::detect::{Machine, Sysfs};
@@ -77,7 +77,12 @@ pub struct Facts {
     /// The config files of the search, in overlay order, and what loading
     /// them gave.
     pub config_paths: Vec<PathBuf>,
-    pub config: Result<Config>,
+    /// The merged config and a warning per file skipped; an error only for
+    /// `--config FILE`.
+    pub config: Result<Loaded>,
+    /// `GPU_LAUNCH_GPU` when set: its SPEC as gpu-launch reads it, or the
+    /// warning that says a launch ignores it.
+    pub gpu_launch_gpu: Option<std::result::Result<String, String>>,
 }
 
 /// A PCI function of display class (0x03xxxx).
@@ -193,6 +198,7 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
         thunderbolt: thunderbolt(&ctx.sysfs),
         config_paths: search.paths().iter().map(|p| p.to_path_buf()).collect(),
         config: config::load(&search),
+        gpu_launch_gpu: plan::env_choice(ctx.env).map(|r| r.map(|c| c.spec.to_string())),
     }
 }
 
@@ -313,9 +319,9 @@ fn render_nodes(files: &Files, machine: &Machine) -> Vec<RenderNode> {
                     group: group_name(meta.gid()),
                     in_group: user_groups().contains(&meta.gid()),
                     access: nix::unistd::access(&path, AccessFlags::R_OK | AccessFlags::W_OK)
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.desc().to_owned()),
                 })
-                .map_err(|e| e.to_string());
+                .map_err(|e| crate::error::io_words(&e));
             RenderNode {
                 number,
                 gpu: g.describe(),

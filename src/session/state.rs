@@ -62,6 +62,7 @@ impl State {
         Session {
             integrated: self.mode.in_force(power).integrated(),
             next: self.next.clone(),
+            ..Session::default()
         }
     }
 }
