@@ -53,7 +53,14 @@ pub fn make_plan<'a>(
         Vec::new()
     };
     let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
-    let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    let plan = plan::build(
+        &machine,
+        target,
+        ctx.env,
+        &config,
+        cli.program,
+        session.integrated,
+    );
     Ok((machine, plan))
 }
 
