@@ -246,8 +246,19 @@ pub fn env_changes(
             out.set.push((HIDE_NVIDIA.0, HIDE_NVIDIA.1.into()));
         }
     }
+    // The caller's variable names, once: one pass over the environment
+    // instead of one per name asked about.
+    let keys: Vec<&[u8]> = env
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let e = e.to_bytes();
+            e.iter().position(|b| *b == b'=').map(|at| &e[..at])
+        })
+        .collect();
+    let has = |var: &str| keys.contains(&var.as_bytes());
     for var in DRIVER_LIST_VARS {
-        if env.contains(var) {
+        if has(var) {
             out.notes.push(format!(
                 "{var} is set and kept: it replaces the driver list and can hide the chosen GPU's \
                  driver (gpu-launch --doctor checks it)"
@@ -257,7 +268,7 @@ pub fn env_changes(
     out.unset = SELECTION_VARS
         .iter()
         .copied()
-        .filter(|v| env.contains(v) && !out.set.iter().any(|(k, _)| k == v))
+        .filter(|v| has(v) && !out.set.iter().any(|(k, _)| k == v))
         .collect();
     out
 }
