@@ -15,10 +15,13 @@
 //!   libdrm read, gives the value gpu-launch set; libdrm's address and ids
 //!   for each render node are `--list`'s.
 //!
-//! What EGL does on a desktop whose default GPU is NVIDIA's is in
-//! docs/CLIENTS.md: libglvnd asks its vendors in file-name order
-//! (`10_nvidia.json` before `50_mesa.json`), so `__GLX_VENDOR_LIBRARY_NAME`
-//! and `DRI_PRIME` do not steer EGL there.
+//! And what EGL does on a desktop whose default GPU is NVIDIA's, with the
+//! real libglvnd (libegl1) and Mesa's EGL (libegl-mesa0): libglvnd asks its
+//! vendors in file-name order (`10_nvidia.json` before `50_mesa.json`), and a
+//! stand-in for NVIDIA's EGL (`tests/clients/gl/fake_nvidia_egl.c`, which
+//! answers as NVIDIA's does where NVIDIA drives the desktop) takes the
+//! program, whatever `DRI_PRIME` and `__GLX_VENDOR_LIBRARY_NAME` say. The
+//! test pins that limit down (docs/CLIENTS.md states it).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -215,4 +218,90 @@ fn libdrm_reads_the_address_gpu_launch_names() {
         }
     }
     assert!(compared >= 16, "{compared}");
+}
+
+/// Builds `tests/clients/gl/NAME.c` with `args`; the EGL headers and libEGL
+/// come from libegl-dev, libglvnd's vendor ABI from libglvnd-core-dev.
+fn build_c(dir: &Path, name: &str, out: &str, args: &[&str]) -> std::path::PathBuf {
+    for (header, package) in [
+        ("/usr/include/EGL/egl.h", "libegl-dev"),
+        ("/usr/include/glvnd/libeglabi.h", "libglvnd-core-dev"),
+    ] {
+        assert!(
+            Path::new(header).is_file(),
+            "{header} is missing: install the Debian package {package} (.ci/run does)"
+        );
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/gl");
+    let path = dir.join(out);
+    let run = Command::new(tool("cc", "gcc"))
+        .args(["-O1", "-Wall", "-Wextra", "-std=gnu11", "-o"])
+        .arg(&path)
+        .arg(src.join(format!("{name}.c")))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "cc {name}.c: {run:?}");
+    path
+}
+
+/// An NVIDIA desktop (the MUX laptop switched to its dGPU), a program sent to
+/// the Intel iGPU: GLX is steered (`__GLX_VENDOR_LIBRARY_NAME=mesa`,
+/// `DRI_PRIME`), EGL is not: libglvnd gives the program NVIDIA's EGL.
+#[test]
+fn egl_on_an_nvidia_desktop_stays_with_nvidia() {
+    let mesa_json = Path::new("/usr/share/glvnd/egl_vendor.d/50_mesa.json");
+    assert!(
+        mesa_json.is_file(),
+        "{} is missing: install the Debian package libegl-mesa0 (.ci/run does)",
+        mesa_json.display()
+    );
+    let build = tempfile::tempdir().unwrap();
+    let vendor = build_c(
+        build.path(),
+        "fake_nvidia_egl",
+        "libEGL_nvidia_stand_in.so",
+        &["-fPIC", "-shared", "-fvisibility=hidden"],
+    );
+    let probe = build_c(build.path(), "eglprobe", "eglprobe", &["-lEGL"]);
+    // The vendor directory as a system with NVIDIA's driver has it.
+    let with_nvidia = build.path().join("egl_vendor.d");
+    fs::create_dir(&with_nvidia).unwrap();
+    fs::copy(mesa_json, with_nvidia.join("50_mesa.json")).unwrap();
+    let json = serde_json::json!({
+        "file_format_version": "1.0.0",
+        "ICD": { "library_path": vendor },
+    });
+    fs::write(with_nvidia.join("10_nvidia.json"), json.to_string()).unwrap();
+    let mesa_only = build.path().join("mesa_only");
+    fs::create_dir(&mesa_only).unwrap();
+    fs::copy(mesa_json, mesa_only.join("50_mesa.json")).unwrap();
+
+    let m = fixture::mux_nvidia_default();
+    let vendor_of = |dirs: &Path| -> String {
+        let env = Env::new(m.root()).set("__EGL_VENDOR_LIBRARY_DIRS", &dirs.display().to_string());
+        let plan = env
+            .run(&["--dry-run", "--json", "--gpu", "intel", "true"])
+            .json();
+        assert_eq!(plan["env"]["__GLX_VENDOR_LIBRARY_NAME"], "mesa", "{plan:#}");
+        assert_eq!(plan["env"]["DRI_PRIME"], "pci-0000_00_02_0", "{plan:#}");
+        let out = env
+            .command(&["--gpu", "intel", "--"])
+            .arg(&probe)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{out:?}");
+        text.trim()
+            .strip_prefix("vendor ")
+            .unwrap_or(&text)
+            .to_owned()
+    };
+    // Without NVIDIA's vendor file, Mesa's EGL answers (llvmpipe here).
+    assert_eq!(vendor_of(&mesa_only), "Mesa Project");
+    // With it, NVIDIA's EGL is asked first and keeps the program.
+    assert_eq!(
+        vendor_of(&with_nvidia),
+        "NVIDIA Corporation (gpu-launch test stand-in)"
+    );
 }
