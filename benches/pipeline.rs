@@ -99,6 +99,6 @@ fn select_and_plan(bencher: Bencher, name: &str) {
     };
     bencher.bench(|| {
         let target = plan::target(&machine, &choice, &[], false).unwrap();
-        plan::env_changes(&machine, target.gpu, &env)
+        plan::env_changes(&machine, target.gpu, &env, false)
     });
 }

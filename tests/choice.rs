@@ -220,8 +220,34 @@ fn chromium_family_gets_the_render_node() {
     );
     let (_r, p, _d) = launch(&env, &["firefox"]);
     assert_eq!(p.unwrap().args_lossy(), ["firefox"]);
-    // No offload, no flag.
+    // The default GPU gets the flag too: left alone, Chromium would open
+    // (and wake) every render node to pick one itself.
     let (_r, p, _d) = launch(&env, &["--gpu", "integrated", "chromium"]);
+    assert_eq!(
+        p.unwrap().args_lossy(),
+        ["chromium", "--render-node-override=/dev/dri/renderD128"]
+    );
+    let (_r, p, _d) = launch(
+        &env,
+        &["--gpu", "default", "flatpak", "run", "com.google.Chrome"],
+    );
+    assert_eq!(
+        p.unwrap().args_lossy(),
+        [
+            "flatpak",
+            "run",
+            "com.google.Chrome",
+            "--render-node-override=/dev/dri/renderD128"
+        ]
+    );
+    // One GPU with a render node: nothing to choose between, no flag.
+    let vm = fixture::vm_virtio();
+    let single = Env::new(vm.root()).set("PATH", &path_with(bin.path()));
+    let (_r, p, _d) = launch(&single, &["chromium"]);
+    assert_eq!(p.unwrap().args_lossy(), ["chromium"]);
+    let nodrm = fixture::nvidia_without_drm();
+    let one_node = Env::new(nodrm.root()).set("PATH", &path_with(bin.path()));
+    let (_r, p, _d) = launch(&one_node, &["--gpu", "default", "chromium"]);
     assert_eq!(p.unwrap().args_lossy(), ["chromium"]);
     // Config turns it off, or replaces the list.
     let off = Env::new(m.root())
@@ -249,7 +275,7 @@ fn print_env_is_safe_to_eval() {
     assert_eq!(r.status, 0);
     assert_eq!(
         r.stdout,
-        "unset DRI_PRIME\nexport __NV_PRIME_RENDER_OFFLOAD='1'\nexport __GLX_VENDOR_LIBRARY_NAME='nvidia'\nexport __VK_LAYER_NV_optimus='NVIDIA_only'\n"
+        "unset DRI_PRIME\nexport __NV_PRIME_RENDER_OFFLOAD='1'\nexport __GLX_VENDOR_LIBRARY_NAME='nvidia'\nexport __VK_LAYER_NV_optimus='NVIDIA_only'\nexport MESA_VK_DEVICE_SELECT='10de:28e0'\n"
     );
     let script = format!(
         "DRI_PRIME=1; export DRI_PRIME; eval \"$({} --print-env)\"; echo \"${{DRI_PRIME-unset}} $__NV_PRIME_RENDER_OFFLOAD\"",

@@ -40,6 +40,7 @@ struct Input {
     damage: Vec<Damage>,
     compositor: [Option<Vec<u8>>; 3],
     read_power: bool,
+    hyprland: bool,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -67,6 +68,10 @@ struct Pci {
     bridges: u8,
     virtio: bool,
     audio: bool,
+    boot_display: bool,
+    /// An SR-IOV virtual function of `0000:00:02.0`.
+    virtual_function: bool,
+    edp: Option<bool>,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -259,6 +264,13 @@ fn build(input: &Input, outer: &Path) -> Option<Builder> {
         let mut d = PciDev::new(&addr, vendor, p.device, class, "x");
         d.driver = p.driver.name();
         d.boot_vga = p.boot_vga;
+        d.boot_display = p.boot_display;
+        if p.virtual_function {
+            d = d.virtual_function_of("0000:00:02.0");
+        }
+        if let Some(connected) = p.edp {
+            d = d.connector("eDP-1", if connected { "connected" } else { "disconnected" });
+        }
         d.removable = match p.removable {
             RemovablePick::Fixed => Some("fixed".into()),
             RemovablePick::Removable => Some("removable".into()),
@@ -556,7 +568,7 @@ fn check_plans(machine: &Machine) {
         if let Some(i) = target.gpu {
             assert!(i < machine.gpus.len());
         }
-        let p = plan::build(machine, target, &env, &config, &program);
+        let p = plan::build(machine, target, &env, &config, &program, false);
         for (k, v) in &p.set {
             assert!(!(k == &"DRI_PRIME" && v.ends_with('!')), "{v:?}");
             assert!(!v.contains('\0'));
@@ -601,6 +613,7 @@ fuzz_target!(|input: Input| {
         &sys,
         &Hints {
             compositor,
+            hyprland: input.hyprland,
             follow_dev_links: false,
             read_power: input.read_power,
         },

@@ -105,7 +105,14 @@ pub fn make_plan<'a>(
         Vec::new()
     };
     let target = plan::target(&machine, &choice, &ids, strict)?;
-    let mut plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    let mut plan = plan::build(
+        &machine,
+        target,
+        ctx.env,
+        &config,
+        cli.program,
+        session.integrated,
+    );
     plan.notes.splice(0..0, warnings);
     Ok((machine, plan))
 }

@@ -31,6 +31,9 @@ pub struct GpuObject<'a> {
     pub power: Option<&'a str>,
     pub kind: &'static str,
     pub boot_vga: bool,
+    /// On the default GPU, the rule that made it the default (`boot_vga`,
+    /// `AQ_DRM_DEVICES`, `internal_panels`, ...); `null` on the others.
+    pub default_rule: Option<&'static str>,
     #[serde(flatten)]
     pub details: Details,
     /// `holders` and `holders_complete`: in `--list --json` and `--status
@@ -57,6 +60,11 @@ impl<'a> GpuObject<'a> {
             power: g.power.as_deref(),
             kind: g.kind.as_str(),
             boot_vga: g.boot_vga,
+            default_rule: machine
+                .default_reason
+                .as_ref()
+                .filter(|_| machine.is_default(index))
+                .map(|r| r.rule()),
             details,
             holders: None,
         }

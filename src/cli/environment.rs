@@ -30,7 +30,13 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
     EnvVar {
         names: &["AQ_DRM_DEVICES", "WLR_DRM_DEVICES", "KWIN_DRM_DEVICES"],
-        doc: "The compositor's GPU list; its first entry is the default GPU (no offload).",
+        doc: "The compositor's GPU list; its first entry that names a GPU is the default GPU \
+              (no offload).",
+    },
+    EnvVar {
+        names: &["HYPRLAND_INSTANCE_SIGNATURE"],
+        doc: "Set by Hyprland: without AQ_DRM_DEVICES, the GPU driving the most connected \
+              internal panels is the default GPU.",
     },
     EnvVar {
         names: &["PATH"],

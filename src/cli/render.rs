@@ -124,7 +124,11 @@ fn after_help() -> String {
         .collect();
     format!(
         "Options are recognised only before PROGRAM; everything from PROGRAM on is passed to \
-         it unchanged.\n\n\
+         it unchanged, with one exception: a program of the Chromium family (chromium, \
+         google-chrome, brave, microsoft-edge, vivaldi, opera, electron, code, codium, and \
+         their flatpak ids after flatpak run) gets --render-node-override=/dev/dri/renderDN of \
+         the chosen GPU (the default one included) as its first argument, unless it has one \
+         already; [chromium] enable = false in the config turns this off.\n\n\
          Environment (gpu-launch --man explains each): {}.\n\n\
          Exit status: {}; {}.",
         vars.join(", "),

@@ -29,6 +29,9 @@ pub struct Gpu {
     /// `power/runtime_status` as the kernel writes it.
     pub power: Option<String>,
     pub removable: bool,
+    /// The PCI device's `boot_display` attribute is 1 (newer kernels: the
+    /// firmware's boot display, whatever the PCI class).
+    pub boot_display: bool,
     pub boot_vga: bool,
     pub kind: Kind,
     /// Mesa's tag for a non-PCI (platform) device, from its device-tree name.

@@ -325,6 +325,7 @@ mod tests {
             card: None,
             power: Some(power.into()),
             removable: false,
+            boot_display: false,
             boot_vga: false,
             kind: Kind::Discrete,
             platform_tag: None,

@@ -259,6 +259,7 @@ mod tests {
             card: Some(0),
             power: Some(power.into()),
             removable: false,
+            boot_display: false,
             boot_vga: false,
             kind: Kind::Discrete,
             platform_tag: None,
