@@ -2,8 +2,8 @@
 //! machine (and on a captured real one). What `--dry-run --json` plans on
 //! them is in `plans`.
 
-use crate::common::{Env, run_tool};
 use crate::common::fixture::{self, Fixture};
+use crate::common::{Env, run_tool};
 use serde_json::Value;
 
 /// One expected GPU of `--list --json`, in index order:
@@ -187,7 +187,11 @@ fn real_capture_h200_vm_without_drm() {
         .join("tests/data/h200-vm-nvidia-no-drm.tar");
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().to_str().unwrap();
-    run_tool("tar", "tar", &["-xf", archive.to_str().unwrap(), "-C", dest]);
+    run_tool(
+        "tar",
+        "tar",
+        &["-xf", archive.to_str().unwrap(), "-C", dest],
+    );
     let env = Env::new(&dir.path().join("sys"));
     let v = env.run(&["--list", "--json"]).json();
     let gpus = v.as_array().unwrap();

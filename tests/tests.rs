@@ -23,5 +23,6 @@ mod packaging;
 mod plans;
 mod properties;
 mod regression;
+mod run_sh;
 mod session;
 mod shapes;
