@@ -21,6 +21,7 @@ mod layout;
 mod nix;
 mod packaging;
 mod plans;
+mod print_env;
 mod properties;
 mod regression;
 mod run_sh;

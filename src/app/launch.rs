@@ -67,6 +67,7 @@ pub fn launch(
 ) -> Result<ExitStatus> {
     // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
     // not read at all; only a real launch consumes a pending `--next`.
+    let syntax = output::Syntax::from_arg(cli.shell)?;
     let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
     let session = state::session(ctx.env, decided, action == Action::Launch)?;
     let (machine, mut plan) = make_plan(ctx, cli, &session, identify)?;
@@ -77,7 +78,7 @@ pub fn launch(
         for n in &plan.notes {
             log::note(n);
         }
-        return print(&output::print_env_sh(&plan));
+        return print(&output::print_env(&plan, syntax));
     }
     let program = OsStr::from_bytes(cli.program[0].to_bytes());
     plan.program = Some(exec::resolve(program, ctx.env.get("PATH"))?);

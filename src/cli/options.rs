@@ -119,12 +119,23 @@ pub const OPTIONS: &[OptDef] = &[
         long: "print-env",
         short: None,
         value: Value::None,
-        doc: "Print the environment changes for the chosen GPU as sh code (export/unset \
-              lines); with PROGRAM, its [apps.NAME] entry applies",
+        doc: "Print the environment changes for the chosen GPU as shell code (sh: export/unset \
+              lines; fish: see --shell); with PROGRAM, its [apps.NAME] entry applies",
         selects: Some(A::PrintEnv),
         only_with: &[],
         complete: Complete::Any,
         set: nothing,
+    },
+    OptDef {
+        long: "shell",
+        short: None,
+        value: Value::Required("SHELL"),
+        doc: "With --print-env: the syntax, sh (export K='V' / unset K, for sh, bash and zsh; \
+              the default) or fish (set -gx K 'V' / set -e K)",
+        selects: None,
+        only_with: &[A::PrintEnv],
+        complete: Complete::Values(&["sh", "fish"]),
+        set: |cli, v| cli.shell = v,
     },
     OptDef {
         long: "config",
