@@ -11,6 +11,7 @@
 mod common;
 
 mod choice;
+mod completion;
 mod desktop;
 mod details;
 mod doctor;

@@ -33,6 +33,8 @@ pub enum Complete {
     Values(&'static [&'static str]),
     /// A file or directory.
     Path,
+    /// A GPU SPEC: its keywords and this machine's PCI addresses.
+    Spec,
 }
 
 /// One option.
@@ -71,7 +73,7 @@ pub const OPTIONS: &[OptDef] = &[
               GPU_LAUNCH_GPU, then the config, then auto]",
         selects: None,
         only_with: &[],
-        complete: Complete::Any,
+        complete: Complete::Spec,
         set: |cli, v| cli.gpu = v,
     },
     OptDef {
@@ -215,7 +217,7 @@ pub const OPTIONS: &[OptDef] = &[
         doc: "The next launch without --gpu uses SPEC, once",
         selects: Some(A::Next),
         only_with: &[],
-        complete: Complete::Any,
+        complete: Complete::Spec,
         set: |cli, v| cli.next = v,
     },
     OptDef {

@@ -13,7 +13,6 @@
 
 use std::ffi::OsStr;
 
-use clap_complete::Shell;
 use roff::{Roff, bold, italic, roman};
 
 use crate::cli::environment::{self, ENVIRONMENT};
@@ -21,6 +20,8 @@ use crate::cli::options::{self, Complete, OPTIONS, OptDef, Value};
 use crate::cli::{Action, ProgramArg};
 use crate::config::SYSTEM_CONFIG;
 use crate::error::{Error, ExitStatus, Result};
+
+mod completions;
 
 /// The help text's description.
 const ABOUT: &str = "Run a program on the right GPU: sets the PRIME / Vulkan offload \
@@ -73,6 +74,7 @@ fn arg(d: &OptDef) -> clap::Arg {
             arg.value_parser(clap::builder::PossibleValuesParser::new(values))
         }
         Complete::Path => arg.value_hint(clap::ValueHint::AnyPath),
+        Complete::Spec => arg,
     }
 }
 
@@ -155,22 +157,16 @@ fn shells() -> &'static [&'static str] {
 /// The completion script for `shell` (`bash`, `zsh` or `fish`).
 pub fn completions(shell: &OsStr) -> Result<String> {
     let known = shells();
-    let shell_name = shell.to_string_lossy();
-    let shell_kind = match shell.to_str() {
-        Some(name) if known.contains(&name) => name.parse::<Shell>().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        Error::usage(format!(
-            "unknown shell '{shell_name}' for --completions (one of: {})",
+    match shell.to_str() {
+        Some("bash") => Ok(completions::bash()),
+        Some("zsh") => Ok(completions::zsh()),
+        Some("fish") => Ok(completions::fish()),
+        _ => Err(Error::usage(format!(
+            "unknown shell '{}' for --completions (one of: {})",
+            shell.to_string_lossy(),
             known.join(", ")
-        ))
-    })?;
-    let mut cmd = command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell_kind, &mut cmd, "gpu-launch", &mut out);
-    // clap_complete writes what clap holds: the table's UTF-8 text.
-    Ok(String::from_utf8_lossy(&out).into_owned())
+        ))),
+    }
 }
 
 /// The man page, section 1, in roff.
