@@ -65,6 +65,8 @@ fn man_page_renders_without_warnings() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = run_tool("groff", "groff-base", &["-man", "-Tascii", "-P-cbou", page]);
+    // The text as words (groff wraps lines where it likes).
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for want in [
         "gpu-launch - run a program on the right GPU",
         "SYNOPSIS",
@@ -73,12 +75,99 @@ fn man_page_renders_without_warnings() {
         "EXIT STATUS",
         "/etc/gpu-launch/config.toml",
         "GPU_LAUNCH_GPU",
+        // What --help has no room for.
+        "GPU SPEC",
+        "in hexadecimal",
+        "bus[@domain]:device:function in decimal. PCI:60:0:0 is 0000:3c:00.0",
+        "WHAT GETS SET",
+        "__NV_PRIME_RENDER_OFFLOAD=1",
+        "DRI_PRIME=pci-DDDD_BB_SS_F",
+        "MESA_VK_DEVICE_SELECT=vvvv:dddd",
+        "VK_LOADER_DRIVERS_DISABLE=*nvidia*",
+        "CHROMIUM AND ELECTRON",
+        "--render-node-override=/dev/dri/renderDN",
+        "one change gpu-launch makes to PROGRAM's arguments",
+        "CONFIGURATION",
+        "notify = \"warnings\"",
+        "DIAGNOSTICS",
+        "systemd journal",
+        "desktop notification",
+        "FILES",
+        "$XDG_RUNTIME_DIR/gpu-launch/",
+        "EXAMPLES",
+        "gpu-launch --print-env --shell fish --gpu amd | source",
     ] {
         assert!(
-            text.contains(want),
+            flat.contains(want),
             "rendered man page lacks {want:?}:\n{text}"
         );
     }
+    // The config example, line by line, as typed (apostrophes and quotes
+    // kept).
+    for line in gpu_launch::cli::render::CONFIG_EXAMPLE.lines() {
+        assert!(text.contains(line), "rendered man page lacks {line:?}");
+    }
+}
+
+/// The man page's config example is TOML with every key of the config
+/// file, at the level where it belongs.
+#[test]
+fn man_page_config_example_holds_every_key() {
+    let example: toml::Table = gpu_launch::cli::render::CONFIG_EXAMPLE.parse().unwrap();
+    let keys = |t: &toml::Table| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&example),
+        ["apps", "chromium", "gpu", "notify", "strict"]
+    );
+    assert_eq!(
+        keys(example["chromium"].as_table().unwrap()),
+        ["enable", "programs"]
+    );
+    assert_eq!(
+        keys(example["apps"]["blender"].as_table().unwrap()),
+        ["gpu"]
+    );
+}
+
+/// `--help` has a usage line for every form, and says that the Chromium rule
+/// adds an argument rather than that PROGRAM's arguments always pass
+/// unchanged.
+#[test]
+fn help_names_every_form_and_the_chromium_argument() {
+    use gpu_launch::cli::Action;
+    let run = gpu_launch(&["--help"]);
+    assert_eq!(run.status, 0, "{run:?}");
+    let usage: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Usage: "))
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches("Usage: ").trim())
+        .collect();
+    for action in Action::ALL {
+        let form = match action {
+            Action::Launch => "gpu-launch [OPTIONS] [--] PROGRAM [ARGS]...".to_owned(),
+            Action::Help | Action::Version => "gpu-launch --help | --version".to_owned(),
+            other => format!("gpu-launch {}", other.flag()),
+        };
+        assert!(
+            usage.iter().any(|l| l.starts_with(&form)),
+            "no usage line for {action:?}: {usage:?}"
+        );
+    }
+    assert!(usage.contains(&"gpu-launch --install-desktop APP [--gpu SPEC] [--output DIR]"));
+    assert!(usage.contains(&"gpu-launch --print-env [--json] [--shell SHELL] [OPTIONS] [PROGRAM]"));
+    let text = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "except that a Chromium-based PROGRAM gets one more, --render-node-override="
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("passed to it unchanged"), "{text}");
+    // The SPEC's two PCI forms, told apart.
+    assert!(text.contains("0000:01:00.0: hex"), "{text}");
+    assert!(text.contains("PCI:1:0:0: decimal"), "{text}");
 }
 
 #[test]

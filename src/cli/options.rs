@@ -68,7 +68,8 @@ pub const OPTIONS: &[OptDef] = &[
         short: Some('g'),
         value: Value::Required("SPEC"),
         doc: "Which GPU: auto, default, discrete, integrated, external, nvidia, amd, intel, \
-              an index, a PCI address (0000:01:00.0, PCI:1:0:0), vendor:device (10de:25a2), \
+              an index, a PCI address (0000:01:00.0: hex, as lspci; PCI:1:0:0: decimal, as Xorg and \
+              NixOS), vendor:device (10de:25a2), \
               a DRM node (renderD129, card1), GPU-<uuid> or name:<text> [default: \
               GPU_LAUNCH_GPU, then the config, then auto]",
         selects: None,
