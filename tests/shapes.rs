@@ -2,8 +2,8 @@
 //! machine (and on a captured real one). What `--dry-run --json` plans on
 //! them is in `plans`.
 
-use crate::common::Env;
 use crate::common::fixture::{self, Fixture};
+use crate::common::{Env, run_tool};
 use serde_json::Value;
 
 /// One expected GPU of `--list --json`, in index order:
@@ -288,11 +288,24 @@ fn gpu_objects_carry_every_contract_field() {
 /// `config`): an NVIDIA H200 in a Firecracker VM, bound to `nvidia` without
 /// nvidia-drm, so no `class/drm` at all and no `removable`/`boot_vga`
 /// attributes (a 3D controller). Taken on 2026-11-26 with driver 580.159.04.
+///
+/// Kept as a tar archive (`tar -tvf` lists it), unpacked here into a
+/// temporary directory: sysfs links point back up the tree (`driver` ->
+/// `bus/pci/drivers/nvidia` -> the device), and cargo, walking a package
+/// outside git (a tarball, a Nix build), warns "File system loop found" for
+/// each such link in a checked-out tree.
 #[test]
 fn real_capture_h200_vm_without_drm() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/h200-vm-nvidia-no-drm/sys");
-    let env = Env::new(&root);
+    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/h200-vm-nvidia-no-drm.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().to_str().unwrap();
+    run_tool(
+        "tar",
+        "tar",
+        &["-xf", archive.to_str().unwrap(), "-C", dest],
+    );
+    let env = Env::new(&dir.path().join("sys"));
     let v = env.run(&["--list", "--json"]).json();
     let gpus = v.as_array().unwrap();
     assert_eq!(gpus.len(), 1, "{v:#}");

@@ -577,7 +577,8 @@ fn check_plans(machine: &Machine) {
         let _ = output::dry_run_text(machine, &p);
         let json = output::dry_run_json(machine, &p, &[]);
         serde_json::from_str::<serde_json::Value>(&json).expect("dry-run JSON");
-        let _ = output::print_env_sh(&p);
+        let _ = output::print_env(&p, output::Syntax::Sh);
+        let _ = output::print_env(&p, output::Syntax::Fish);
     }
 }
 

@@ -129,6 +129,7 @@ pub fn launch(
     // not read at all; only a real launch consumes a pending `--next`; the
     // power supplies are read only in mode `auto`. (A GPU_LAUNCH_GPU that
     // does not parse is ignored: it decides nothing.)
+    let syntax = output::Syntax::from_arg(cli.shell)?;
     let decided = cli.gpu.is_some() || matches!(plan::env_choice(ctx.env), Some(Ok(_)));
     let session = state::session(ctx.env, decided, action == Action::Launch, || {
         power::read(&ctx.sysfs)
@@ -141,7 +142,7 @@ pub fn launch(
         for n in &plan.notes {
             log::note(n);
         }
-        return print(&output::print_env_sh(&plan));
+        return print(&output::print_env(&plan, syntax));
     }
     let program = OsStr::from_bytes(cli.program[0].to_bytes());
     let resolved = exec::resolve(program, ctx.env.get("PATH"));

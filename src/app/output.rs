@@ -278,16 +278,61 @@ pub fn print_env_json(machine: &Machine, plan: &Plan<'_>, details: &[Details]) -
     })
 }
 
-/// `--print-env`: `unset K` and `export K='V'` lines, safe to `eval` in sh.
-pub fn print_env_sh(plan: &Plan<'_>) -> String {
+/// The syntax of `--print-env` (`--shell`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// sh, bash, zsh: `eval "$(gpu-launch --print-env)"`.
+    Sh,
+    /// fish: `gpu-launch --print-env --shell fish | source`.
+    Fish,
+}
+
+impl Syntax {
+    /// `--shell`'s value (sh when not given).
+    pub fn from_arg(shell: Option<&std::ffi::OsStr>) -> crate::error::Result<Syntax> {
+        match shell.map(|s| s.as_encoded_bytes()) {
+            None | Some(b"sh") => Ok(Syntax::Sh),
+            Some(b"fish") => Ok(Syntax::Fish),
+            Some(other) => Err(crate::error::Error::usage(format!(
+                "unknown shell '{}' for --shell (one of: sh, fish)",
+                String::from_utf8_lossy(other)
+            ))),
+        }
+    }
+}
+
+/// `--print-env`: in sh, `unset K` and `export K='V'` lines, safe to `eval`;
+/// in fish, `set -e K` and `set -gx K 'V'`, safe to `source`.
+pub fn print_env(plan: &Plan<'_>, syntax: Syntax) -> String {
     let mut out = String::new();
     for k in &plan.unset {
-        let _ = writeln!(out, "unset {k}");
+        let _ = match syntax {
+            Syntax::Sh => writeln!(out, "unset {k}"),
+            Syntax::Fish => writeln!(out, "set -e {k}"),
+        };
     }
     for (k, v) in &plan.set {
-        let _ = writeln!(out, "export {k}={}", sh_single_quote(v));
+        let _ = match syntax {
+            Syntax::Sh => writeln!(out, "export {k}={}", sh_single_quote(v)),
+            Syntax::Fish => writeln!(out, "set -gx {k} {}", fish_single_quote(v)),
+        };
     }
     out
+}
+
+/// `'...'` with `\` and `'` escaped by a backslash, the only escapes inside
+/// fish's single quotes: safe in fish for any value.
+pub fn fish_single_quote(v: &str) -> String {
+    let mut s = String::with_capacity(v.len() + 2);
+    s.push('\'');
+    for c in v.chars() {
+        if c == '\'' || c == '\\' {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('\'');
+    s
 }
 
 /// `'...'` with every `'` written as `'\''`: safe in sh for any value.
@@ -330,5 +375,7 @@ mod tests {
             "--x=/dev/dri/renderD128"
         );
         assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(fish_single_quote(r"a'b\c $d"), r"'a\'b\\c $d'");
+        assert_eq!(fish_single_quote(""), "''");
     }
 }

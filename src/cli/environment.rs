@@ -87,8 +87,8 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
     EnvVar {
         names: &["GPU_LAUNCH_DATA_ROOT"],
-        doc: "Testing hook: --doctor looks for libraries, manifests and /dev/dri under this \
-              directory.",
+        doc: "Testing hook: --doctor looks for libraries, manifests, /dev/dri and the NixOS \
+              markers (/etc/NIXOS, /etc/os-release) under this directory.",
     },
     EnvVar {
         names: &["GPU_LAUNCH_JOURNAL_SOCKET"],

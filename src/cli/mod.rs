@@ -42,6 +42,8 @@ pub struct Cli<'a> {
     pub uninstall_desktop: Option<&'a OsStr>,
     pub output: Option<&'a OsStr>,
     pub completions: Option<&'a OsStr>,
+    /// `--shell SHELL` of `--print-env`.
+    pub shell: Option<&'a OsStr>,
     /// PROGRAM and its arguments, exactly as given.
     pub program: &'a [&'a CStr],
 }
@@ -175,6 +177,9 @@ impl<'a> Cli<'a> {
         }
         if self.waybar && self.json {
             return Err(Error::usage("--json and --waybar cannot be used together"));
+        }
+        if self.shell.is_some() && self.json {
+            return Err(Error::usage("--json and --shell cannot be used together"));
         }
         Ok(action)
     }

@@ -56,9 +56,41 @@ pub const VULKAN_IMPLICIT_LAYER_DIRS: &[&str] = &[
     "/run/opengl-driver/share/vulkan/implicit_layer.d",
 ];
 
+/// The system the hints are written for: NixOS is configured through
+/// options (`hardware.nvidia.modesetting.enable`), not packages and files
+/// in /etc.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum System {
+    #[default]
+    Other,
+    NixOs,
+}
+
+impl System {
+    /// `other` (packages and files; Debian's and Arch's names), or `nixos`
+    /// (the options to set in configuration.nix) on NixOS.
+    pub fn hint(self, other: &str, nixos: &str) -> String {
+        match self {
+            System::Other => other.to_owned(),
+            System::NixOs => nixos.to_owned(),
+        }
+    }
+}
+
+/// Whether an os-release file says NixOS (`ID=nixos`, quoted or not).
+pub fn os_release_is_nixos(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.trim()
+            .strip_prefix("ID=")
+            .is_some_and(|id| id.trim_matches(|c| c == '"' || c == '\'') == "nixos")
+    })
+}
+
 /// Everything the judgements look at, read once.
 #[derive(Debug)]
 pub struct Facts {
+    /// Which system's hints to give.
+    pub system: System,
     /// Every display-class PCI function, in address order.
     pub display_functions: Vec<DisplayFunction>,
     /// `None` on a fake machine without [`DATA_ROOT_VAR`]: render nodes are
@@ -175,6 +207,7 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
     let files = Files::new(ctx.env);
     let search = config::Search::new(config_flag, ctx.env);
     Facts {
+        system: system(ctx, &files),
         display_functions: display_functions(&ctx.sysfs),
         render_nodes: (!ctx.fixture || !files.is_real()).then(|| render_nodes(&files, machine)),
         power: power(&ctx.sysfs, machine),
@@ -252,6 +285,23 @@ impl Files {
                     entries.into_iter().next()
                 }
             })
+    }
+}
+
+/// NixOS has `/etc/NIXOS`, and `ID=nixos` in os-release. A fake machine
+/// (`GPU_LAUNCH_SYSFS_ROOT`) reads them only under [`DATA_ROOT_VAR`], never
+/// the real system's.
+fn system(ctx: &Context<'_>, files: &Files) -> System {
+    if ctx.fixture && files.is_real() {
+        return System::Other;
+    }
+    let os_release = ["/etc/os-release", "/usr/lib/os-release"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(files.path(p)).ok());
+    if files.path("/etc/NIXOS").exists() || os_release.is_some_and(|t| os_release_is_nixos(&t)) {
+        System::NixOs
+    } else {
+        System::Other
     }
 }
 
@@ -443,4 +493,22 @@ fn thunderbolt(sys: &Sysfs) -> Vec<TbDevice> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_says_nixos_by_its_id() {
+        let nixos = "BUG_REPORT_URL=\"https://github.com/NixOS/nixpkgs/issues\"\nID=nixos\n\
+                     NAME=NixOS\nVERSION_ID=\"24.11\"\n";
+        assert!(os_release_is_nixos(nixos));
+        assert!(os_release_is_nixos("ID=\"nixos\"\n"));
+        assert!(!os_release_is_nixos(
+            "ID=debian\nID_LIKE=nixos-not\nNAME=\"Debian\"\n"
+        ));
+        assert!(!os_release_is_nixos("ID_LIKE=nixos\nID=other\n"));
+        assert!(!os_release_is_nixos(""));
+    }
 }
