@@ -68,7 +68,7 @@ fn launch_decision(bencher: Bencher, name: &str) {
         let mut ctx = Context::new(&env);
         ctx.read_power = false; // as a launch does
         let ctx = ctx;
-        let session = gpu_launch::session::state::session(&env, false, false).unwrap();
+        let session = gpu_launch::session::state::for_launch(&env, false, false).session;
         let (machine, mut plan) = make_plan(&ctx, &cli, &session, &details::identities).unwrap();
         plan.program = Some(exec::resolve("true".as_ref(), env.get("PATH")).unwrap());
         divan::black_box((machine, plan.set.len()));

@@ -25,3 +25,4 @@ mod properties;
 mod regression;
 mod session;
 mod shapes;
+mod state;

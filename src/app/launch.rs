@@ -16,8 +16,9 @@ use crate::config;
 use crate::decide::plan::{self, Plan, Session};
 use crate::decide::program;
 use crate::decide::select::{self, Identity};
+use crate::decide::spec::{Origin, parse_spec};
 use crate::detect::Machine;
-use crate::error::{ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::log;
 use crate::os::exec;
 use crate::session::state;
@@ -35,6 +36,10 @@ pub fn make_plan<'a>(
     identify: Identify<'_>,
 ) -> Result<(Machine, Plan<'a>)> {
     let config = config::load(&config::Search::new(cli.config, ctx.env))?;
+    let strict = cli.strict || config.strict;
+    if let (Some(why), true) = (&session.unusable, strict) {
+        return Err(Error::StrictState(why.clone()));
+    }
     let apps = program::app_names(cli.program);
     let choice = plan::choose(
         cli.gpu,
@@ -52,8 +57,11 @@ pub fn make_plan<'a>(
     } else {
         Vec::new()
     };
-    let target = plan::target(&machine, &choice, &ids, cli.strict || config.strict)?;
-    let plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    let target = plan::target(&machine, &choice, &ids, strict)?;
+    let mut plan = plan::build(&machine, target, ctx.env, &config, cli.program);
+    if let Some(why) = &session.unusable {
+        plan.notes.insert(0, state::ignored(why));
+    }
     Ok((machine, plan))
 }
 
@@ -66,10 +74,21 @@ pub fn launch(
     identify: Identify<'_>,
 ) -> Result<ExitStatus> {
     // `--gpu` / `GPU_LAUNCH_GPU` decide before the session state: then it is
-    // not read at all; only a real launch consumes a pending `--next`.
-    let decided = cli.gpu.is_some() || ctx.env.get_nonempty("GPU_LAUNCH_GPU").is_some();
-    let session = state::session(ctx.env, decided, action == Action::Launch)?;
-    let (machine, mut plan) = make_plan(ctx, cli, &session, identify)?;
+    // not read at all. Only a real launch claims a pending `--next`, and
+    // only once it has found PROGRAM: one that cannot run (126, 127) leaves
+    // it in place, and so does a launch that fails later (the claim puts it
+    // back when dropped; a successful exec never drops it).
+    let decided = cli.gpu.is_some()
+        || ctx
+            .env
+            .get_nonempty("GPU_LAUNCH_GPU")
+            .is_some_and(|v| parse_spec(v, Origin::Env).is_ok());
+    let resolved = match action {
+        Action::Launch => Some(resolve(ctx, cli)?),
+        _ => None,
+    };
+    let state = state::for_launch(ctx.env, decided, action == Action::Launch);
+    let (machine, mut plan) = make_plan(ctx, cli, &state.session, identify)?;
     if action == Action::PrintEnv {
         if cli.json {
             return print(&output::print_env_json(&machine, &plan, &[]));
@@ -79,8 +98,10 @@ pub fn launch(
         }
         return print(&output::print_env_sh(&plan));
     }
-    let program = OsStr::from_bytes(cli.program[0].to_bytes());
-    plan.program = Some(exec::resolve(program, ctx.env.get("PATH"))?);
+    plan.program = Some(match resolved {
+        Some(program) => program,
+        None => resolve(ctx, cli)?,
+    });
     if action == Action::DryRun {
         return if cli.json {
             print(&output::dry_run_json(&machine, &plan, &[]))
@@ -89,5 +110,14 @@ pub fn launch(
         };
     }
     log::warn(&plan.notes);
-    Err(exec::exec(&plan, ctx.env))
+    let failed = exec::exec(&plan, ctx.env);
+    // Still here: the exec failed, and a claimed `--next` goes back.
+    drop(state);
+    Err(failed)
+}
+
+/// PROGRAM's path, as exec will run it (126, 127 when it cannot).
+fn resolve(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<std::path::PathBuf> {
+    let program = OsStr::from_bytes(cli.program[0].to_bytes());
+    exec::resolve(program, ctx.env.get("PATH"))
 }

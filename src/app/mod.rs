@@ -67,7 +67,7 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
                 details::collect(&ctx, m, cli.wake)
             })?)
         }
-        Action::Mode => print(&mode::mode_command(env, cli.mode)?),
+        Action::Mode => print(&mode::mode_command(env, cli.mode, cli.strict)?),
         Action::Next => print(&mode::next_command(env, cli.next.unwrap_or_default())?),
         Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
         Action::Doctor => {

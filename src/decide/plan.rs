@@ -33,6 +33,9 @@ pub const SELECTION_VARS: [&str; 8] = [
 pub struct Session {
     pub integrated: bool,
     pub next: Option<Spec>,
+    /// Why the session state is ignored (it is unusable), when it is: then
+    /// the two fields above are the defaults, and the plan says why.
+    pub unusable: Option<String>,
 }
 
 /// The SPEC in force: `--gpu`, `GPU_LAUNCH_GPU`, `--next`, mode `integrated`,

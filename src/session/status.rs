@@ -47,7 +47,7 @@ pub fn command(
     cli: &Cli<'_>,
     details: impl FnOnce(&Machine) -> Vec<Details>,
 ) -> Result<String> {
-    let State { mode, next } = state::peek(ctx.env)?;
+    let State { mode, next } = state::peek(ctx.env, cli.strict)?;
     let machine = ctx.detect();
     let details = details(&machine);
     let status = Overview {
