@@ -17,6 +17,7 @@ use crate::detect::pci::PciAddr;
 use crate::detect::{Machine, Sysfs};
 use crate::error::Result;
 use crate::os::environ::Environ;
+use crate::session::state::StateDir;
 
 /// Every path doctor looks at outside sysfs (libraries, manifests, `/dev/dri`)
 /// is taken under this directory instead of `/` (testing hook).
@@ -78,6 +79,23 @@ pub struct Facts {
     /// them gave.
     pub config_paths: Vec<PathBuf>,
     pub config: Result<Config>,
+    pub session: SessionFact,
+}
+
+/// The session state (`--mode`, `--next`) as a launch would find it, with
+/// `XDG_RUNTIME_DIR` checked even when no state is kept in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionFact {
+    /// `XDG_RUNTIME_DIR` is unset, empty or relative.
+    NoRuntimeDir,
+    /// The state directory (which may not exist yet) and what it holds.
+    Usable {
+        dir: PathBuf,
+        mode: &'static str,
+        next: Option<String>,
+    },
+    /// Why it cannot be used.
+    Unusable(String),
 }
 
 /// A PCI function of display class (0x03xxxx).
@@ -193,6 +211,22 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
         thunderbolt: thunderbolt(&ctx.sysfs),
         config_paths: search.paths().iter().map(|p| p.to_path_buf()).collect(),
         config: config::load(&search),
+        session: session(ctx.env),
+    }
+}
+
+/// The session state, read as `--status` reads it (never changed).
+fn session(env: &Environ<'_>) -> SessionFact {
+    let Some(dir) = StateDir::from_env(env) else {
+        return SessionFact::NoRuntimeDir;
+    };
+    match dir.inspect() {
+        Ok(state) => SessionFact::Usable {
+            dir: dir.path().to_path_buf(),
+            mode: state.mode.as_str(),
+            next: state.next.map(|s| s.to_string()),
+        },
+        Err(e) => SessionFact::Unusable(e.to_string()),
     }
 }
 
