@@ -26,3 +26,4 @@ mod regression;
 mod session;
 mod shapes;
 mod state;
+mod state_hostile;
