@@ -16,7 +16,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use nix::fcntl::{AT_FDCWD, AtFlags, OFlag};
-use nix::sys::stat::{FileStat, Mode};
+use nix::sys::stat::Mode;
 use nix::unistd::UnlinkatFlags;
 
 /// A handle on a directory entry that was not followed: a directory, or the
@@ -88,23 +88,28 @@ pub fn create_new(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<File
     Ok(File::from(fd))
 }
 
-/// `lstat` of `name` in `dir` (a link is described, not followed).
-pub fn stat(dir: BorrowedFd<'_>, name: &str) -> io::Result<FileStat> {
-    Ok(nix::sys::stat::fstatat(
-        dir,
-        name,
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )?)
+/// What `name` in `dir` is (a link is described, not followed): the
+/// metadata of a [`Handle`] on it.
+///
+/// (`openat(O_PATH)` and `fstat` rather than `fstatat`: each libc function
+/// gpu-launch imports costs every launch a symbol lookup in the dynamic
+/// loader, and these two are imported anyway.)
+pub fn stat(dir: BorrowedFd<'_>, name: &str) -> io::Result<Metadata> {
+    Handle::open(Some(dir), Path::new(name)).map(|h| h.meta)
 }
 
-/// `lstat` of a path (no descriptor): for a quick look only, never to decide
-/// that something may be used.
-pub fn lstat(path: &Path) -> io::Result<FileStat> {
-    Ok(nix::sys::stat::fstatat(
+/// Whether anything is at `path` (a final link counts, and is not
+/// followed): one `openat(O_PATH)`, closed at once. For a quick look only,
+/// never to decide that something may be used.
+pub fn probe(path: &Path) -> io::Result<()> {
+    nix::fcntl::openat(
         AT_FDCWD,
-        path,
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )?)
+        strip_trailing_slashes(path),
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map(drop)
+    .map_err(io::Error::from)
 }
 
 /// Renames `from` to `to`, both in `dir`; replaces `to` (`renameat`).
@@ -195,7 +200,9 @@ mod tests {
         rename(fd, "b", "c").unwrap();
         unlink(fd, "a").unwrap();
         assert!(is_absent(&stat(fd, "a").unwrap_err()));
-        assert_eq!(stat(fd, "c").unwrap().st_size, 1);
+        assert_eq!(stat(fd, "c").unwrap().len(), 1);
+        assert!(probe(&d.path().join("c")).is_ok());
+        assert!(is_absent(&probe(&d.path().join("a")).unwrap_err()));
         mkdir(fd, "sub", 0o700).unwrap();
         std::os::unix::fs::symlink("c", d.path().join("l")).unwrap();
         assert_eq!(

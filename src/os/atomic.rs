@@ -36,7 +36,8 @@ pub fn write(
     existing: Existing,
     sync: bool,
 ) -> io::Result<()> {
-    let dir = nix::fcntl::open(
+    let dir = nix::fcntl::openat(
+        nix::fcntl::AT_FDCWD,
         dir,
         OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),

@@ -27,7 +27,7 @@
 //!
 //! What it must never do:
 //! - cost a launch more than one syscall when there is no state directory
-//!   (an `lstat` of it failing with `ENOENT`: then there is nothing to use,
+//!   (an `openat` of it failing with `ENOENT`: then there is nothing to use,
 //!   and nothing is said even when `XDG_RUNTIME_DIR` itself is unusable), or
 //!   any when `--gpu`/`GPU_LAUNCH_GPU` already decides;
 //! - guess a place when `XDG_RUNTIME_DIR` is unset, empty or relative: then
@@ -115,7 +115,7 @@ struct Opened<'s> {
 /// How thoroughly to look before opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Look {
-    /// One `lstat` of the state directory first: when it is not there, there
+    /// One look at the state directory first: when it is not there, there
     /// is no state, and `XDG_RUNTIME_DIR` is not looked at (a launch).
     Quick,
     /// Check `XDG_RUNTIME_DIR` even when there is no state (`--doctor`).
@@ -172,7 +172,7 @@ impl StateDir {
         // Look before taking: what is not a regular file of ours is never
         // moved. (When there is nothing, this is the one call it costs.)
         match at::stat(o.fd(), NEXT_FILE) {
-            Ok(st) => o.check_entry(NEXT_FILE, st.st_mode, st.st_uid, Kind::File)?,
+            Ok(st) => o.check_entry(NEXT_FILE, st.mode(), st.uid(), Kind::File)?,
             Err(e) if at::is_absent(&e) => return none(mode),
             Err(e) => return Err(Error::io("cannot read", &o.path(NEXT_FILE))(e)),
         }
@@ -244,7 +244,7 @@ impl StateDir {
         if look == Look::Quick {
             // The one call a launch without state makes. Only "nothing
             // there" is believed; anything else is looked at properly.
-            if let Err(e) = at::lstat(&self.dir) {
+            if let Err(e) = at::probe(&self.dir) {
                 if at::is_absent(&e) {
                     return Ok(None);
                 }
@@ -337,7 +337,7 @@ impl Opened<'_> {
     /// is ours to do).
     fn check_replaceable(&self, name: &str) -> Result<()> {
         match at::stat(self.fd(), name) {
-            Ok(st) => self.check_entry(name, st.st_mode, st.st_uid, Kind::File),
+            Ok(st) => self.check_entry(name, st.mode(), st.uid(), Kind::File),
             Err(e) if at::is_absent(&e) => Ok(()),
             Err(e) => Err(Error::io("cannot read", &self.path(name))(e)),
         }
@@ -372,7 +372,7 @@ impl Opened<'_> {
             Err(e) => {
                 // A link (ELOOP), a socket (ENXIO): say what it is.
                 if let Ok(st) = at::stat(self.fd(), name) {
-                    self.check_entry(name, st.st_mode, st.st_uid, Kind::File)?;
+                    self.check_entry(name, st.mode(), st.uid(), Kind::File)?;
                 }
                 return Err(Error::io("cannot read", &path)(e));
             }
