@@ -187,7 +187,8 @@ impl StateDir {
             Ok(Some(text)) => text,
             Ok(None) => return none(mode),
             Err(e) => {
-                // Replaced by something else since the look: leave it as found.
+                // Not a state file after all (replaced since the look, or
+                // not text): leave it as found.
                 let _ = at::rename(o.fd(), &claimed, NEXT_FILE);
                 return Err(e);
             }
