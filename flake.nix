@@ -57,10 +57,14 @@
             valgrind # callgrind: the launch path's instruction count
             hyperfine
           ];
-          # Libraries the tests link against (-lvulkan, vulkan/vulkan.h).
+          # Libraries the tests link against (-lvulkan, vulkan/vulkan.h), and
+          # what pkg-config must find.
           buildInputs = with pkgs; [
             vulkan-loader
             vulkan-headers
+            # tests/completion.rs: the bash completion hands over to PROGRAM's
+            # (_command_offset); pkg-config finds it through buildInputs.
+            bash-completion
           ];
           # The Vulkan loader looks for drivers and implicit layers under
           # $XDG_DATA_DIRS/vulkan, which a shell does not get from its

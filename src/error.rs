@@ -68,11 +68,19 @@ pub enum Error {
     Spec { origin: String, err: SpecError },
 
     /// `--strict` and the SPEC matched no GPU.
-    #[error("no GPU matches '{spec}' (from {origin}) and --strict is set")]
+    #[error(
+        "no GPU matches '{spec}' (from {origin}), and strict mode (--strict, or strict = true \
+         in the config) makes this an error"
+    )]
     NoMatch { spec: String, origin: String },
 
+    /// A warning that `--strict` (or `strict = true`) makes an error: the
+    /// warning's text, then what made it one.
+    #[error("{warning} ({by} makes this an error)")]
+    Strict { warning: String, by: String },
+
     /// A config file that cannot be read.
-    #[error("cannot read config file {}: {source}", path.display())]
+    #[error("cannot read config file {}: {}", path.display(), io_words(.source))]
     ConfigRead { path: PathBuf, source: io::Error },
 
     /// A config file that does not parse or has unknown keys.
@@ -92,16 +100,17 @@ pub enum Error {
     #[error("refusing to run with raised privileges (setuid or setgid): {0}")]
     Privileged(String),
 
-    /// PROGRAM is not in PATH (or the path does not exist).
-    #[error("{program}: command not found")]
-    NotFound { program: String },
+    /// PROGRAM is not in PATH (or the path does not exist); `hint` is empty
+    /// or starts with a blank (` (PATH is empty)`).
+    #[error("{program}: command not found{hint}")]
+    NotFound { program: String, hint: String },
 
-    /// PROGRAM exists but cannot be executed.
-    #[error("{program}: {source}")]
-    CannotExecute { program: String, source: io::Error },
+    /// PROGRAM exists but cannot be executed, and why, in words.
+    #[error("{program}: {why}")]
+    CannotExecute { program: String, why: String },
 
     /// A file or directory operation failed: `cannot read PATH: <io error>`.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}: {}", path.display(), io_words(.source))]
     Io {
         /// What was being done (`cannot read`, `cannot claim`, `--output`).
         action: &'static str,
@@ -111,7 +120,7 @@ pub enum Error {
     },
 
     /// Writing what was asked for failed (stdout, a rendered page).
-    #[error("cannot write {what}: {source}")]
+    #[error("cannot write {what}: {}", io_words(.source))]
     Output {
         what: &'static str,
         #[source]
@@ -121,10 +130,6 @@ pub enum Error {
     /// A session state file holding what gpu-launch never writes.
     #[error("{}: {why}", path.display())]
     BadState { path: PathBuf, why: String },
-
-    /// Unusable session state under `--strict` (without it, a warning).
-    #[error("unusable session state and --strict is set: {0}")]
-    StrictState(String),
 
     /// Setting the mode or `--next` where the session state is unusable
     /// (`cannot set the mode: refusing PATH: ...`).
@@ -203,6 +208,38 @@ impl Error {
     }
 }
 
+/// An I/O error in the words a user reads: the system's text for its errno
+/// (`No such file or directory`, as a shell prints it) without Rust's
+/// `(os error N)`, and plain words for the errors that carry no errno
+/// (std calls `ErrorKind::NotFound` "entity not found"). Every message that
+/// shows an `io::Error` goes through here.
+pub fn io_words(e: &io::Error) -> String {
+    if let Some(n) = e.raw_os_error() {
+        return nix::errno::Errno::from_raw(n).desc().to_owned();
+    }
+    let errno = match e.kind() {
+        io::ErrorKind::NotFound => libc::ENOENT,
+        io::ErrorKind::PermissionDenied => libc::EACCES,
+        io::ErrorKind::AlreadyExists => libc::EEXIST,
+        io::ErrorKind::IsADirectory => libc::EISDIR,
+        io::ErrorKind::NotADirectory => libc::ENOTDIR,
+        io::ErrorKind::BrokenPipe => libc::EPIPE,
+        io::ErrorKind::WouldBlock => libc::EAGAIN,
+        io::ErrorKind::Interrupted => libc::EINTR,
+        io::ErrorKind::InvalidInput => libc::EINVAL,
+        io::ErrorKind::StorageFull => libc::ENOSPC,
+        io::ErrorKind::ReadOnlyFilesystem => libc::EROFS,
+        io::ErrorKind::CrossesDevices => libc::EXDEV,
+        _ => return e.to_string(),
+    };
+    // A kind alone: its errno's text. An error made with a message of its
+    // own (`io::Error::new(kind, "...")`) says that message.
+    match e.get_ref() {
+        Some(inner) => inner.to_string(),
+        None => nix::errno::Errno::from_raw(errno).desc().to_owned(),
+    }
+}
+
 /// Paths, comma-separated.
 fn shown(paths: &[PathBuf]) -> String {
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -219,3 +256,62 @@ fn only_ours(paths: &[PathBuf]) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_as_words_without_rust_internals() {
+        let errors = [
+            io::Error::from_raw_os_error(libc::ENOENT),
+            io::Error::from_raw_os_error(libc::EACCES),
+            io::Error::from(io::ErrorKind::NotFound),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+            io::Error::from(io::ErrorKind::AlreadyExists),
+            io::Error::other("it is not a regular file"),
+            io::Error::new(io::ErrorKind::NotFound, "no such thing"),
+        ];
+        let words: Vec<String> = errors.iter().map(io_words).collect();
+        assert_eq!(
+            words,
+            [
+                "No such file or directory",
+                "Permission denied",
+                "No such file or directory",
+                "Permission denied",
+                "File exists",
+                "it is not a regular file",
+                "no such thing",
+            ]
+        );
+        // Every variant that carries an io::Error shows it in these words.
+        for e in errors {
+            let path = PathBuf::from("/p");
+            let shown = [
+                Error::ConfigRead {
+                    path: path.clone(),
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+                Error::Io {
+                    action: "cannot read",
+                    path,
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+                Error::Output {
+                    what: "to stdout",
+                    source: io::Error::from(e.kind()),
+                }
+                .to_string(),
+            ];
+            for s in shown {
+                assert!(
+                    !s.contains("(os error") && !s.contains("entity not found"),
+                    "{s}"
+                );
+            }
+        }
+    }
+}

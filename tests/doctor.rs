@@ -464,3 +464,58 @@ fn a_render_node_the_user_cannot_open_fails() {
         "{c}"
     );
 }
+
+fn hint_of<'a>(checks: &'a [Value], name: &str) -> &'a str {
+    checks
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {checks:#?}"))["hint"]
+        .as_str()
+        .unwrap()
+}
+
+/// On NixOS (`/etc/NIXOS`, or `ID=nixos` in os-release, under the data
+/// root) the hints name the NixOS options, and a `nixos` check gives the
+/// PRIME bus ids of this machine in NixOS's decimal form; elsewhere the
+/// packages.
+#[test]
+fn on_nixos_the_hints_name_nixos_options() {
+    let m = fixture::intel_nvidia_laptop_awake();
+    put(m.root(), "module/nvidia_drm/parameters/modeset", "N\n");
+    let broken = || Data::complete().without(NVIDIA_FILES[0]);
+
+    let debian = broken();
+    debian.put("etc/os-release", "ID=debian\n");
+    let (_, checks) = doctor(&machine_env(&m, &debian), &[]);
+    assert!(hint_of(&checks, "glx_vendor_library").contains("Debian: libglx-nvidia0"));
+    assert!(hint_of(&checks, "nvidia_drm_modeset").contains("nvidia_drm.modeset=1"));
+    assert!(!checks.iter().any(|c| c["name"] == "nixos"));
+
+    for marker in [
+        ("etc/NIXOS", ""),
+        ("etc/os-release", "NAME=NixOS\nID=nixos\n"),
+    ] {
+        let nixos = broken();
+        nixos.put(marker.0, marker.1);
+        let (run, checks) = doctor(&machine_env(&m, &nixos), &[]);
+        assert_eq!(run.status, 1, "{checks:#?}");
+        assert_eq!(status_of(&checks, "nixos"), "ok");
+        assert!(
+            hint_of(&checks, "nixos").starts_with(
+                "hardware.nvidia.prime.offload.enable = true; \
+                 hardware.nvidia.prime.nvidiaBusId = \"PCI:1:0:0\"; \
+                 hardware.nvidia.prime.intelBusId = \"PCI:0:2:0\"; \
+                 programs.gpu-launch.enable = true"
+            ),
+            "{checks:#?}"
+        );
+        let glx = hint_of(&checks, "glx_vendor_library");
+        assert!(glx.contains("hardware.graphics.enable = true"), "{glx}");
+        assert!(!glx.contains("Debian"), "{glx}");
+        let modeset = hint_of(&checks, "nvidia_drm_modeset");
+        assert!(
+            modeset.starts_with("hardware.nvidia.modesetting.enable = true"),
+            "{modeset}"
+        );
+    }
+}

@@ -99,18 +99,17 @@ fn the_environment_passes_through_except_selection_variables() {
     assert_eq!(run.status, 0, "{run:?}");
     let p = Probe::read(&out);
     assert_eq!(p.var("DRI_PRIME").as_deref(), Some("pci-0000_03_00_0"));
-    for gone in [
-        "__NV_PRIME_RENDER_OFFLOAD",
-        "VK_LOADER_DRIVERS_SELECT",
-        "MESA_VK_DEVICE_SELECT",
-    ] {
+    // The caller's value is replaced by the plan's.
+    assert_eq!(p.var("MESA_VK_DEVICE_SELECT").as_deref(), Some("1002:73ff"));
+    for gone in ["__NV_PRIME_RENDER_OFFLOAD", "VK_LOADER_DRIVERS_SELECT"] {
         assert_eq!(p.var(gone), None, "{gone} must be removed");
     }
     let weird: Vec<u8> = [b"WEIRD=".as_slice(), &[0xff, b'=', b' ', 0x01]].concat();
     assert!(p.env.contains(&weird), "non-UTF-8 value kept byte for byte");
     assert!(p.env.contains(&b"EMPTY=".to_vec()));
     assert!(p.env.contains(&b"MULTI=line1\nline2".to_vec()));
-    // Nothing else added: the probe's environment is exactly ours plus DRI_PRIME.
+    // Nothing else added: the probe's environment is exactly ours plus the
+    // plan's two variables.
     let mut expected: Vec<Vec<u8>> = cmd
         .get_envs()
         .filter(|(k, _)| {
@@ -125,6 +124,7 @@ fn the_environment_passes_through_except_selection_variables() {
         .filter_map(|(k, v)| Some([k.as_bytes(), b"=", v?.as_bytes()].concat()))
         .collect();
     expected.push(b"DRI_PRIME=pci-0000_03_00_0".to_vec());
+    expected.push(b"MESA_VK_DEVICE_SELECT=1002:73ff".to_vec());
     let mut got = p.env.clone();
     expected.sort();
     got.sort();

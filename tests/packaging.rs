@@ -1,18 +1,19 @@
 //! The packaging hooks through the real binary and the real tools: the
-//! completion scripts load in their shells and complete, the man page
-//! renders without warnings, an unknown shell is a usage error; the examples
-//! under packaging/examples/ use real options and the PKGBUILD parses. (The
-//! Nix files are tested in tests/nix.rs, the .deb by .ci/run.)
+//! completions and the man page name every option, the man page renders
+//! without warnings, an unknown shell is a usage error; the examples under
+//! packaging/examples/ use real options and the PKGBUILD parses. (The
+//! completions in their shells are tested in tests/completion.rs, the Nix
+//! files in tests/nix.rs, the .deb by .ci/run.)
 //!
-//! Each test needs its tool (bash, zsh, fish, groff, desktop-file-validate)
-//! and fails naming the Debian package when it is missing; `.ci/run`
-//! installs them.
+//! Each test needs its tool (bash, groff, desktop-file-validate) and fails
+//! naming the Debian package when it is missing; `tests/run.sh` installs
+//! them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{BIN, Run, run_tool, tool};
-use gpu_launch::cli::{Complete, OPTIONS};
+use gpu_launch::cli::OPTIONS;
 
 const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
 
@@ -25,95 +26,6 @@ fn gpu_launch(args: &[&str]) -> Run {
         .output()
         .expect("run gpu-launch")
         .into()
-}
-
-/// The values the option table offers for `--long`.
-fn values(long: &str) -> Vec<String> {
-    let def = OPTIONS.iter().find(|d| d.long == long).unwrap();
-    match def.complete {
-        Complete::Values(values) => values.iter().map(|v| (*v).to_owned()).collect(),
-        _ => panic!("--{long} offers no values"),
-    }
-}
-
-/// `gpu-launch --completions SHELL` written to `dir/name`.
-fn script(shell: &str, dir: &Path, name: &str) -> PathBuf {
-    let run = gpu_launch(&["--completions", shell]);
-    assert_eq!(run.status, 0, "{run:?}");
-    assert!(run.stderr.is_empty(), "{run:?}");
-    let path = dir.join(name);
-    std::fs::write(&path, run.stdout).unwrap();
-    path
-}
-
-#[test]
-fn bash_completion_loads_and_completes() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = script("bash", dir.path(), "gpu-launch");
-    let path = file.to_str().unwrap();
-    run_tool("bash", "bash", &["-n", path]);
-    // Complete as readline would: find the function `complete` registered,
-    // then call it with COMP_WORDS/COMP_CWORD set.
-    let complete = r#"
-        source "$1"
-        fn=$(complete -p gpu-launch | sed -E 's/.* -F ([^ ]+) .*/\1/')
-        ask() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
-                "$fn" gpu-launch "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-                echo "${COMPREPLY[*]}"; }
-        ask gpu-launch --dry
-        ask gpu-launch --mode ''
-        ask gpu-launch --completions ''
-    "#;
-    let out = run_tool("bash", "bash", &["-c", complete, "bash", path]);
-    let lines: Vec<&str> = out.lines().collect();
-    let modes = values("mode").join(" ");
-    assert_eq!(lines, ["--dry-run", &modes, "bash zsh fish"], "{out}");
-}
-
-#[test]
-fn zsh_completion_loads_through_compinit() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = script("zsh", dir.path(), "_gpu-launch");
-    run_tool("zsh", "zsh", &["-n", file.to_str().unwrap()]);
-    // As installed: a `_gpu-launch` file in $fpath that compinit picks up by
-    // its #compdef line, and whose function body loads.
-    let load = r#"
-        fpath=("$1" $fpath)
-        autoload -Uz compinit && compinit -u -D
-        print -r -- "$_comps[gpu-launch]"
-        autoload -Uz +X _gpu-launch && whence -w _gpu-launch
-    "#;
-    let out = run_tool(
-        "zsh",
-        "zsh",
-        &["-f", "-c", load, "zsh", dir.path().to_str().unwrap()],
-    );
-    assert_eq!(
-        out.lines().collect::<Vec<_>>(),
-        ["_gpu-launch", "_gpu-launch: function"],
-        "{out}"
-    );
-}
-
-#[test]
-fn fish_completion_loads_and_completes() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = script("fish", dir.path(), "gpu-launch.fish");
-    let path = file.to_str().unwrap();
-    run_tool("fish", "fish", &["-n", path]);
-    let ask = |line: &str| -> Vec<String> {
-        let cmd = format!("source {path}; complete -C '{line}'");
-        run_tool("fish", "fish", &["--no-config", "-c", &cmd])
-            .lines()
-            .map(|l| l.split('\t').next().unwrap_or("").to_owned())
-            .collect()
-    };
-    // fish sorts what it offers.
-    assert_eq!(ask("gpu-launch --completions "), ["bash", "fish", "zsh"]);
-    let mut modes = values("mode");
-    modes.sort();
-    assert_eq!(ask("gpu-launch --mode "), modes);
-    assert!(ask("gpu-launch --dry").contains(&"--dry-run".to_owned()));
 }
 
 #[test]
@@ -153,6 +65,8 @@ fn man_page_renders_without_warnings() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = run_tool("groff", "groff-base", &["-man", "-Tascii", "-P-cbou", page]);
+    // The text as words (groff wraps lines where it likes).
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for want in [
         "gpu-launch - run a program on the right GPU",
         "SYNOPSIS",
@@ -161,12 +75,99 @@ fn man_page_renders_without_warnings() {
         "EXIT STATUS",
         "/etc/gpu-launch/config.toml",
         "GPU_LAUNCH_GPU",
+        // What --help has no room for.
+        "GPU SPEC",
+        "in hexadecimal",
+        "bus[@domain]:device:function in decimal. PCI:60:0:0 is 0000:3c:00.0",
+        "WHAT GETS SET",
+        "__NV_PRIME_RENDER_OFFLOAD=1",
+        "DRI_PRIME=pci-DDDD_BB_SS_F",
+        "MESA_VK_DEVICE_SELECT=vvvv:dddd",
+        "VK_LOADER_DRIVERS_DISABLE=*nvidia*",
+        "CHROMIUM AND ELECTRON",
+        "--render-node-override=/dev/dri/renderDN",
+        "one change gpu-launch makes to PROGRAM's arguments",
+        "CONFIGURATION",
+        "notify = \"warnings\"",
+        "DIAGNOSTICS",
+        "systemd journal",
+        "desktop notification",
+        "FILES",
+        "$XDG_RUNTIME_DIR/gpu-launch/",
+        "EXAMPLES",
+        "gpu-launch --print-env --shell fish --gpu amd | source",
     ] {
         assert!(
-            text.contains(want),
+            flat.contains(want),
             "rendered man page lacks {want:?}:\n{text}"
         );
     }
+    // The config example, line by line, as typed (apostrophes and quotes
+    // kept).
+    for line in gpu_launch::cli::render::CONFIG_EXAMPLE.lines() {
+        assert!(text.contains(line), "rendered man page lacks {line:?}");
+    }
+}
+
+/// The man page's config example is TOML with every key of the config
+/// file, at the level where it belongs.
+#[test]
+fn man_page_config_example_holds_every_key() {
+    let example: toml::Table = gpu_launch::cli::render::CONFIG_EXAMPLE.parse().unwrap();
+    let keys = |t: &toml::Table| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&example),
+        ["apps", "chromium", "gpu", "notify", "strict"]
+    );
+    assert_eq!(
+        keys(example["chromium"].as_table().unwrap()),
+        ["enable", "programs"]
+    );
+    assert_eq!(
+        keys(example["apps"]["blender"].as_table().unwrap()),
+        ["gpu"]
+    );
+}
+
+/// `--help` has a usage line for every form, and says that the Chromium rule
+/// adds an argument rather than that PROGRAM's arguments always pass
+/// unchanged.
+#[test]
+fn help_names_every_form_and_the_chromium_argument() {
+    use gpu_launch::cli::Action;
+    let run = gpu_launch(&["--help"]);
+    assert_eq!(run.status, 0, "{run:?}");
+    let usage: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Usage: "))
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches("Usage: ").trim())
+        .collect();
+    for action in Action::ALL {
+        let form = match action {
+            Action::Launch => "gpu-launch [OPTIONS] [--] PROGRAM [ARGS]...".to_owned(),
+            Action::Help | Action::Version => "gpu-launch --help | --version".to_owned(),
+            other => format!("gpu-launch {}", other.flag()),
+        };
+        assert!(
+            usage.iter().any(|l| l.starts_with(&form)),
+            "no usage line for {action:?}: {usage:?}"
+        );
+    }
+    assert!(usage.contains(&"gpu-launch --install-desktop APP [--gpu SPEC] [--output DIR]"));
+    assert!(usage.contains(&"gpu-launch --print-env [--json] [--shell SHELL] [OPTIONS] [PROGRAM]"));
+    let text = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "except that a Chromium-based PROGRAM gets one more, --render-node-override="
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("passed to it unchanged"), "{text}");
+    // The SPEC's two PCI forms, told apart.
+    assert!(text.contains("0000:01:00.0: hex"), "{text}");
+    assert!(text.contains("PCI:1:0:0: decimal"), "{text}");
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! - `plan::target` falls back to the default GPU (or fails under
 //!   `--strict`) exactly when nothing matches;
 //! - the plan never sets a variable outside the documented set, never a
-//!   trailing `!` in `DRI_PRIME`, and removes only selection variables the
-//!   caller has;
+//!   trailing `!` in `DRI_PRIME`, sets `MESA_VK_DEVICE_SELECT` and the
+//!   hide-NVIDIA filter exactly where the contract says, and removes only
+//!   selection variables the caller has;
 //! - everything from PROGRAM on reaches PROGRAM byte for byte, and the plan
 //!   only ever inserts the one `--render-node-override=` argument, where the
 //!   Chromium rule says.
@@ -69,6 +70,7 @@ prop_compose! {
         card in prop::option::of(0u32..8),
         power in prop::option::of(prop_oneof![Just("active"), Just("suspended"), Just("unsupported")]),
         removable in any::<bool>(),
+        boot_display in any::<bool>(),
         boot_vga in any::<bool>(),
         kind in kind(),
         // Only what detection can produce: a tag made from an OF_FULLNAME.
@@ -89,6 +91,7 @@ prop_compose! {
             card,
             power: power.map(str::to_owned),
             removable,
+            boot_display,
             boot_vga,
             kind,
             platform_tag: if pci.is_none() { fullname.as_deref().and_then(platform_tag) } else { None },
@@ -205,7 +208,12 @@ fn expected(m: &Machine, spec: &Spec, ids: &[Identity]) -> Option<usize> {
             .or_else(|| (1..n).find(|&i| m.gpus[i].kind.is_discrete()))
             .or(Some(0)),
         Spec::Index(k) => (*k < n).then_some(*k),
-        _ => (1..n).chain(0..1).find(|&i| matches(m, i, spec, ids)),
+        // Non-default first, then PCI order; virtual GPUs only when nothing
+        // else matches.
+        _ => (1..n)
+            .chain(0..1)
+            .find(|&i| m.gpus[i].kind != Kind::Virtual && matches(m, i, spec, ids))
+            .or_else(|| (1..n).chain(0..1).find(|&i| matches(m, i, spec, ids))),
     }
 }
 
@@ -213,12 +221,14 @@ fn no_match<T>(r: &Result<T, gpu_launch::error::Error>) -> bool {
     matches!(r, Err(gpu_launch::error::Error::NoMatch { .. }))
 }
 
-const SET_ALLOWED: [&str; 5] = [
+const SET_ALLOWED: [&str; 7] = [
     "__NV_PRIME_RENDER_OFFLOAD",
     "__GLX_VENDOR_LIBRARY_NAME",
     "__VK_LAYER_NV_optimus",
     "__NV_PRIME_RENDER_OFFLOAD_PROVIDER",
     "DRI_PRIME",
+    "MESA_VK_DEVICE_SELECT",
+    "VK_LOADER_DRIVERS_DISABLE",
 ];
 const NEVER_SET: [&str; 3] = [
     "__EGL_VENDOR_LIBRARY_FILENAMES",
@@ -292,10 +302,11 @@ proptest! {
         m in machine(),
         pick in any::<usize>(),
         entries in environment(),
+        integrated in any::<bool>(),
     ) {
         let env = Environ::new(entries.iter().map(AsRef::as_ref).collect());
         let gpu = (!m.gpus.is_empty()).then(|| pick % m.gpus.len());
-        let c = plan::env_changes(&m, gpu, &env);
+        let c = plan::env_changes(&m, gpu, &env, integrated);
         let keys: BTreeSet<&str> = c.set.iter().map(|(k, _)| *k).collect();
         prop_assert_eq!(keys.len(), c.set.len(), "a variable set twice: {:?}", c.set);
         for (k, v) in &c.set {
@@ -310,6 +321,12 @@ proptest! {
                 "__GLX_VENDOR_LIBRARY_NAME" => prop_assert!(v == "nvidia" || v == "mesa"),
                 "__NV_PRIME_RENDER_OFFLOAD" => prop_assert_eq!(v, "1"),
                 "__VK_LAYER_NV_optimus" => prop_assert_eq!(v, "NVIDIA_only"),
+                "VK_LOADER_DRIVERS_DISABLE" => prop_assert_eq!(v, "*nvidia*"),
+                "MESA_VK_DEVICE_SELECT" => {
+                    let g = &m.gpus[gpu.unwrap()];
+                    let ids = format!("{:04x}:{:04x}", g.vendor_id.unwrap(), g.device_id.unwrap());
+                    prop_assert_eq!(v, &ids);
+                }
                 _ => prop_assert!(v.starts_with("NVIDIA-G")),
             }
         }
@@ -325,8 +342,29 @@ proptest! {
                 prop_assert!(c.set.is_empty() && c.unset.is_empty());
             }
             Some(i) => {
+                let chosen = &m.gpus[i];
+                let nvidia_somewhere = m.gpus.iter().any(|g| g.driver.as_deref() == Some("nvidia"));
+                let hide = chosen.driver.as_deref() != Some("nvidia") && nvidia_somewhere;
                 if i == 0 {
-                    prop_assert!(c.set.is_empty(), "the default GPU needs nothing: {:?}", c.set);
+                    // The default GPU: nothing, but the hide-NVIDIA rule in mode
+                    // integrated.
+                    let want: Vec<&str> = if integrated && hide {
+                        vec!["VK_LOADER_DRIVERS_DISABLE"]
+                    } else {
+                        vec![]
+                    };
+                    let got: Vec<&str> = c.set.iter().map(|(k, _)| *k).collect();
+                    prop_assert_eq!(got, want, "the default GPU: {:?}", c.set);
+                } else {
+                    prop_assert_eq!(keys.contains("VK_LOADER_DRIVERS_DISABLE"), hide);
+                    // The Vulkan rule: set exactly when the ids are known and
+                    // no other GPU shares them.
+                    let unique = chosen.vendor_id.is_some()
+                        && chosen.device_id.is_some()
+                        && !m.gpus.iter().enumerate().any(|(j, g)| {
+                            j != i && g.vendor_id == chosen.vendor_id && g.device_id == chosen.device_id
+                        });
+                    prop_assert_eq!(keys.contains("MESA_VK_DEVICE_SELECT"), unique);
                 }
                 for v in SELECTION_VARS {
                     if env.contains(v) && !keys.contains(v) {
@@ -420,10 +458,18 @@ proptest! {
         let program: Vec<&CStr> = owned.iter().map(CString::as_c_str).collect();
         let env = Environ::default();
         let target = Target { gpu: Some(i), notes: Vec::new() };
-        let p = plan::build(&m, target, &env, &config, &program);
+        let p = plan::build(&m, target, &env, &config, &program, false);
+        let render_nodes = m.gpus.iter().filter(|g| g.render.is_some()).count();
+        let rule = enable && render_nodes > 1 && m.gpus[i].render.is_some();
         let out: Vec<&[u8]> = p.argv.iter().map(|a| a.to_bytes()).collect();
         let input: Vec<&[u8]> = program.iter().map(|a| a.to_bytes()).collect();
+        let names: Vec<&str> = match &config.chromium_programs {
+            Some(l) => l.iter().map(String::as_str).collect(),
+            None => chromium::BUILTIN_PROGRAMS.to_vec(),
+        };
+        let point = chromium::insertion_point(&input, &names);
         if out.len() == input.len() {
+            prop_assert!(!(rule && point.is_some()), "the rule applies, nothing inserted");
             prop_assert_eq!(out, input);
         } else {
             prop_assert_eq!(out.len(), input.len() + 1);
@@ -434,12 +480,8 @@ proptest! {
             let render = m.gpus[i].render.expect("a render node");
             let want = format!("--render-node-override=/dev/dri/renderD{render}");
             prop_assert_eq!(flag, want.as_bytes());
-            prop_assert!(i != 0 && enable, "inserted without offload or with the rule off");
-            let names: Vec<&str> = match &config.chromium_programs {
-                Some(l) => l.iter().map(String::as_str).collect(),
-                None => chromium::BUILTIN_PROGRAMS.to_vec(),
-            };
-            prop_assert_eq!(chromium::insertion_point(&input, &names), Some(at));
+            prop_assert!(rule, "inserted with the rule off or a single render node");
+            prop_assert_eq!(point, Some(at));
             prop_assert!(at >= 1);
         }
     }

@@ -460,3 +460,166 @@ fn the_launch_path_reads_state_only_when_it_matters() {
     ok(&s.run(&["--mode", "hybrid"]));
     assert!(!s.state_dir().join("mode").exists());
 }
+
+#[test]
+fn auto_mode_follows_the_power_source() {
+    // (machine, what `--mode` says once the mode is auto).
+    type Case = (&'static str, fn() -> Fixture, &'static str);
+    let cases: [Case; 9] = [
+        (
+            "laptop on battery",
+            fixture::laptop_on_battery,
+            "auto: integrated (on battery)",
+        ),
+        (
+            "laptop on its adapter",
+            fixture::laptop_on_ac,
+            "auto: hybrid (on external power)",
+        ),
+        (
+            "laptop on USB-C PD (type USB)",
+            fixture::laptop_on_usb_pd,
+            "auto: hybrid (on external power)",
+        ),
+        (
+            "laptop on USB-C (type USB_C)",
+            fixture::laptop_on_usb_c,
+            "auto: hybrid (on external power)",
+        ),
+        (
+            "desktop without battery",
+            fixture::desktop_no_battery,
+            "auto: hybrid (no battery)",
+        ),
+        (
+            "desktop with a mouse battery",
+            fixture::desktop_mouse_battery,
+            "auto: hybrid (no battery)",
+        ),
+        (
+            "desktop UPS, mains on",
+            fixture::desktop_ups_on_mains,
+            "auto: hybrid (on external power)",
+        ),
+        (
+            "desktop UPS, mains off",
+            fixture::desktop_ups_on_battery,
+            "auto: integrated (on battery)",
+        ),
+        (
+            "machine without power supplies",
+            fixture::intel_nvidia_laptop,
+            "auto: hybrid (no battery)",
+        ),
+    ];
+    for (what, machine, shown) in cases {
+        let s = Session::new(machine);
+        let r = s.run(&["--mode", "auto"]);
+        ok(&r);
+        assert_eq!(r.stdout, "", "{what}");
+        assert_eq!(
+            fs::read_to_string(s.state_dir().join("mode")).unwrap(),
+            "auto\n"
+        );
+        assert_eq!(s.run(&["--mode"]).stdout, format!("{shown}\n"), "{what}");
+        let integrated = shown.contains("integrated");
+        let in_force = if integrated { "integrated" } else { "hybrid" };
+        let j = s.status_json();
+        assert_eq!(j["mode"], in_force, "{what}: {j}");
+        assert_eq!(j["mode_setting"], "auto", "{what}");
+        assert_eq!(
+            j["mode_reason"],
+            shown.split(['(', ')']).nth(1).unwrap(),
+            "{what}"
+        );
+        let r = s.run(&["--status"]);
+        assert!(
+            r.stdout.starts_with(&format!("mode {shown}; ")),
+            "{what}: {r:?}"
+        );
+        let w = s.run(&["--status", "--waybar"]).json();
+        assert_eq!(w["alt"], in_force, "{what}: {w}");
+        assert_eq!(w["text"], format!("auto: {in_force}"), "{what}: {w}");
+        assert_eq!(w["class"][0], in_force, "{what}: {w}");
+        assert_eq!(w["class"][1], "auto", "{what}: {w}");
+        assert!(
+            w["tooltip"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("Mode: {shown}\n")),
+            "{what}: {w}"
+        );
+    }
+}
+
+#[test]
+fn auto_mode_on_battery_keeps_launches_on_the_default_gpu() {
+    let config = "gpu = \"auto\"\n[apps.probe]\ngpu = \"nvidia\"\n";
+    let battery = Session::new(fixture::laptop_on_battery).with_config(config);
+    let ac = Session::new(fixture::laptop_on_ac).with_config(config);
+    for s in [&battery, &ac] {
+        ok(&s.run(&["--mode", "auto"]));
+    }
+    let plan = battery.plan(&[]);
+    assert_eq!(plan["offload"], false, "{plan:#}");
+    assert_eq!(plan["gpu"]["index"], 0);
+    assert_eq!(ac.plan(&[])["offload"], true);
+    // --gpu still decides, and a real launch does what the plan said.
+    assert_eq!(battery.plan(&["--gpu", "nvidia"])["offload"], true);
+    let rec = battery.launch(&[], "auto-battery");
+    assert_eq!(rec.var("__NV_PRIME_RENDER_OFFLOAD"), None, "{rec:?}");
+    let rec = ac.launch(&[], "auto-ac");
+    assert_eq!(rec.var("__NV_PRIME_RENDER_OFFLOAD"), Some("1"));
+}
+
+#[test]
+fn help_names_auto_as_a_mode() {
+    let s = Session::new(fixture::laptop_on_battery);
+    let help = s.run(&["--help"]);
+    ok(&help);
+    let text = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("auto (integrated on battery, hybrid on external power)"),
+        "{text}"
+    );
+    refused(
+        &s.run(&["--mode", "Auto"]),
+        "expected integrated, hybrid, auto or toggle",
+    );
+}
+
+#[test]
+fn toggle_flips_the_mode_in_force_under_auto() {
+    let s = Session::new(fixture::laptop_on_battery);
+    ok(&s.run(&["--mode", "auto"]));
+    let t = s.run(&["--mode", "toggle"]);
+    ok(&t);
+    assert_eq!(
+        t.stdout, "hybrid\n",
+        "auto on battery is integrated: toggle gives hybrid"
+    );
+    let s = Session::new(fixture::laptop_on_ac);
+    ok(&s.run(&["--mode", "auto"]));
+    assert_eq!(s.run(&["--mode", "toggle"]).stdout, "integrated\n");
+    assert_eq!(s.run(&["--mode"]).stdout, "integrated\n");
+}
+
+#[test]
+fn a_launch_reads_the_power_supplies_only_in_auto_mode() {
+    let s = Session::new(fixture::laptop_on_battery);
+    let supplies = |env: &Env| -> usize {
+        let text = strace(&env.command(&["probe"]), &["-e", "trace=%file"]);
+        text.lines().filter(|l| l.contains("power_supply")).count()
+    };
+    assert_eq!(supplies(&s.env()), 0, "no state: hybrid");
+    ok(&s.run(&["--mode", "integrated"]));
+    assert_eq!(supplies(&s.env()), 0, "integrated");
+    ok(&s.run(&["--mode", "auto"]));
+    assert!(supplies(&s.env()) > 0, "auto reads them");
+    // --gpu decides before the mode: nothing is read then.
+    let text = strace(
+        &s.env().command(&["--gpu", "nvidia", "probe"]),
+        &["-e", "trace=%file"],
+    );
+    assert!(!text.contains("power_supply"), "{text}");
+}

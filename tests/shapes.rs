@@ -2,8 +2,8 @@
 //! machine (and on a captured real one). What `--dry-run --json` plans on
 //! them is in `plans`.
 
-use crate::common::Env;
 use crate::common::fixture::{self, Fixture};
+use crate::common::{Env, run_tool};
 use serde_json::Value;
 
 /// One expected GPU of `--list --json`, in index order:
@@ -115,6 +115,119 @@ fn list_finds_each_shapes_gpus() {
         (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
         (Some("0000:03:00.0"), "discrete", "xe", r(129), intel),
     ]);
+    check_list("intel_sriov_dgpu", intel_sriov_dgpu, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(128), intel),
+        (Some("0000:00:02.1"), "virtual", "i915", Some("/dev/dri/renderD129"), intel),
+        (Some("0000:00:02.2"), "virtual", "i915", Some("/dev/dri/renderD130"), intel),
+        (Some("0000:00:02.3"), "virtual", "i915", Some("/dev/dri/renderD131"), intel),
+        (Some("0000:00:02.4"), "virtual", "i915", Some("/dev/dri/renderD132"), intel),
+        (Some("0000:00:02.5"), "virtual", "i915", Some("/dev/dri/renderD133"), intel),
+        (Some("0000:00:02.6"), "virtual", "i915", Some("/dev/dri/renderD134"), intel),
+        (Some("0000:00:02.7"), "virtual", "i915", Some("/dev/dri/renderD135"), intel),
+        (Some("0000:01:00.0"), "discrete", "nvidia", Some("/dev/dri/renderD136"), nv),
+    ]);
+    check_list("hybrid_boot_display", hybrid_boot_display, &[
+        (Some("0000:c5:00.0"), "integrated", "amdgpu", r(129), amd),
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+    ]);
+    check_list("laptop_vga_on_dgpu_panel_on_igpu", laptop_vga_on_dgpu_panel_on_igpu, &[
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+        (Some("0000:00:02.0"), "integrated", "i915", r(129), intel),
+    ]);
+    check_list("desktop_two_identical_nvidia", desktop_two_identical_nvidia, &[
+        (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
+        (Some("0000:02:00.0"), "discrete", "nvidia", r(129), nv),
+    ]);
+}
+
+/// A machine, compositor variables, and what `--list` says of its default
+/// GPU: PCI address, `default_rule`, words of the text form.
+type DefaultCase = (
+    fn() -> Fixture,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// `--list` (JSON and text) says which rule made the default GPU the
+/// default, for every rule of the contract's "The default GPU".
+#[test]
+fn list_says_which_rule_decided_the_default() {
+    use fixture::*;
+    const HYPR: (&str, &str) = ("HYPRLAND_INSTANCE_SIGNATURE", "x");
+    #[rustfmt::skip]
+    let cases: &[DefaultCase] = &[
+        (intel_nvidia_laptop, &[], "0000:00:02.0", "boot_vga", "boot_vga = 1"),
+        (intel_nvidia_laptop, &[("AQ_DRM_DEVICES", "/dev/dri/card9:/dev/dri/renderD129")],
+            "0000:01:00.0", "AQ_DRM_DEVICES", "first entry of AQ_DRM_DEVICES that names a GPU (/dev/dri/renderD129)"),
+        (intel_nvidia_laptop, &[("WLR_DRM_DEVICES", "/dev/dri/card0")],
+            "0000:01:00.0", "WLR_DRM_DEVICES", "WLR_DRM_DEVICES"),
+        (intel_nvidia_laptop, &[("KWIN_DRM_DEVICES", "/dev/dri/by-path/pci-0000\\:01\\:00.0-card:/dev/dri/card0")],
+            "0000:01:00.0", "KWIN_DRM_DEVICES", "KWIN_DRM_DEVICES"),
+        (laptop_vga_on_dgpu_panel_on_igpu, &[], "0000:01:00.0", "boot_vga", "boot_vga = 1"),
+        (laptop_vga_on_dgpu_panel_on_igpu, &[HYPR], "0000:00:02.0", "internal_panels",
+            "Hyprland: the GPU with the most connected internal panels (1)"),
+        // Hyprland agrees with boot_vga here, but says why.
+        (intel_nvidia_laptop, &[HYPR], "0000:00:02.0", "internal_panels", "internal panels (1)"),
+        (hybrid_boot_display, &[], "0000:c5:00.0", "boot_display", "boot_display = 1"),
+        (vm_virtio, &[], "0000:00:01.0", "boot_vga", "boot_vga = 1"),
+        (arm_soc, &[], "", "only", "the only GPU"),
+        (intel_sriov_dgpu, &[], "0000:00:02.0", "boot_vga", "boot_vga = 1"),
+    ];
+    for (shape, vars, pci, rule, text) in cases {
+        let m = shape();
+        let mut env = Env::new(m.root());
+        for (k, v) in *vars {
+            env = env.set(k, v);
+        }
+        let v = env.run(&["--list", "--json"]).json();
+        let ctx = format!("{vars:?}: {v:#}");
+        assert_eq!(v[0]["pci"].as_str().unwrap_or(""), *pci, "{ctx}");
+        assert_eq!(v[0]["default_rule"], *rule, "{ctx}");
+        for other in v.as_array().unwrap().iter().skip(1) {
+            assert!(other["default_rule"].is_null(), "{ctx}");
+        }
+        let t = env.run(&["--list"]).stdout;
+        assert!(
+            t.contains("* default GPU: ") && t.contains(text),
+            "{vars:?}:\n{t}"
+        );
+    }
+}
+
+/// Hyprland's rule reads connectors only when it applies: Hyprland and no
+/// `AQ_DRM_DEVICES`; a launch elsewhere never looks at them.
+#[test]
+fn connectors_are_read_only_under_hyprland_without_aq_drm_devices() {
+    use crate::common::strace;
+    let m = fixture::laptop_vga_on_dgpu_panel_on_igpu();
+    let reads_connectors = |vars: &[(&str, &str)]| {
+        let mut env = Env::new(m.root());
+        for (k, v) in vars {
+            env = env.set(k, v);
+        }
+        let t = strace(
+            &env.command(&["--dry-run", "true"]),
+            &["-e", "trace=%file", "-s", "4096"],
+        );
+        t.lines().any(|l| l.contains("-eDP-1/status"))
+    };
+    let hypr = ("HYPRLAND_INSTANCE_SIGNATURE", "x");
+    assert!(reads_connectors(&[hypr]));
+    assert!(!reads_connectors(&[]));
+    assert!(!reads_connectors(&[
+        hypr,
+        ("AQ_DRM_DEVICES", "/dev/dri/card1")
+    ]));
+    assert!(!reads_connectors(&[
+        hypr,
+        ("AQ_DRM_DEVICES", "/dev/dri/card7")
+    ]));
+    assert!(!reads_connectors(&[
+        hypr,
+        ("WLR_DRM_DEVICES", "/dev/dri/card1")
+    ]));
 }
 
 /// Every named shape (`fixture::all`): `--list --json` numbers the GPUs in
@@ -175,11 +288,24 @@ fn gpu_objects_carry_every_contract_field() {
 /// `config`): an NVIDIA H200 in a Firecracker VM, bound to `nvidia` without
 /// nvidia-drm, so no `class/drm` at all and no `removable`/`boot_vga`
 /// attributes (a 3D controller). Taken on 2026-11-26 with driver 580.159.04.
+///
+/// Kept as a tar archive (`tar -tvf` lists it), unpacked here into a
+/// temporary directory: sysfs links point back up the tree (`driver` ->
+/// `bus/pci/drivers/nvidia` -> the device), and cargo, walking a package
+/// outside git (a tarball, a Nix build), warns "File system loop found" for
+/// each such link in a checked-out tree.
 #[test]
 fn real_capture_h200_vm_without_drm() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/h200-vm-nvidia-no-drm/sys");
-    let env = Env::new(&root);
+    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/h200-vm-nvidia-no-drm.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().to_str().unwrap();
+    run_tool(
+        "tar",
+        "tar",
+        &["-xf", archive.to_str().unwrap(), "-C", dest],
+    );
+    let env = Env::new(&dir.path().join("sys"));
     let v = env.run(&["--list", "--json"]).json();
     let gpus = v.as_array().unwrap();
     assert_eq!(gpus.len(), 1, "{v:#}");

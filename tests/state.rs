@@ -349,6 +349,23 @@ fn a_launch_that_fails_leaves_next_pending() {
             "{args:?} spent --next"
         );
     }
+    // The order: the config comes first (125 before PROGRAM's 127).
+    let r = rt.run(&["--config", missing_config.to_str().unwrap(), "blendr"]);
+    refused(&r, "cannot read config file");
+    // --dry-run of a PROGRAM that cannot run: the plan (with the pending
+    // --next, which it never spends), `program` null, the reason last, 127.
+    let r = rt.run(&["--dry-run", "--json", "blendr"]);
+    assert_eq!(r.status, 127, "{r:?}");
+    let plan = r.json();
+    assert_eq!(plan["program"], serde_json::Value::Null, "{plan:#}");
+    assert_eq!(plan["offload"], true, "{plan:#}");
+    let notes = plan["notes"].as_array().unwrap();
+    assert_eq!(
+        notes.last().unwrap(),
+        "blendr: command not found",
+        "{plan:#}"
+    );
+    assert_eq!(rt.pending().as_deref(), Some("nvidia"));
     // --strict with a --next that matches no GPU: 125, and still pending.
     ok(&rt.run(&["--next", "PCI:9:0:0"]));
     refused(&rt.run(&["--strict", "true"]), "no GPU matches");

@@ -10,20 +10,35 @@
 
 mod common;
 
+mod broken_stderr;
 mod choice;
+mod completion;
 mod desktop;
 mod details;
 mod doctor;
+mod gl;
+mod holders;
 mod journal;
 mod launch;
 mod launch_path;
 mod layout;
+mod messages;
 mod nix;
+mod notify;
+mod notify_bounds;
+mod notify_launch;
 mod packaging;
 mod plans;
+mod print_env;
+mod program_kinds;
 mod properties;
 mod regression;
+mod run_sh;
 mod session;
 mod shapes;
+mod standing;
 mod state;
+mod state_decided;
 mod state_hostile;
+mod state_warnings;
+mod vulkan;

@@ -26,7 +26,7 @@ use gpu_launch::decide::plan;
 use gpu_launch::decide::spec::{Choice, Origin, Spec};
 use gpu_launch::detect::{self, Hints, Kind, Machine, NodeKind, Sysfs, drm_node};
 use gpu_launch::os::environ::{self, Environ};
-use gpu_launch::session::mode::Mode;
+use gpu_launch::session::mode::{InForce, Mode};
 use gpu_launch::session::status::{self, Format, Overview};
 use libfuzzer_sys::fuzz_target;
 
@@ -40,6 +40,7 @@ struct Input {
     damage: Vec<Damage>,
     compositor: [Option<Vec<u8>>; 3],
     read_power: bool,
+    hyprland: bool,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -67,6 +68,10 @@ struct Pci {
     bridges: u8,
     virtio: bool,
     audio: bool,
+    boot_display: bool,
+    /// An SR-IOV virtual function of `0000:00:02.0`.
+    virtual_function: bool,
+    edp: Option<bool>,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -259,6 +264,13 @@ fn build(input: &Input, outer: &Path) -> Option<Builder> {
         let mut d = PciDev::new(&addr, vendor, p.device, class, "x");
         d.driver = p.driver.name();
         d.boot_vga = p.boot_vga;
+        d.boot_display = p.boot_display;
+        if p.virtual_function {
+            d = d.virtual_function_of("0000:00:02.0");
+        }
+        if let Some(connected) = p.edp {
+            d = d.connector("eDP-1", if connected { "connected" } else { "disconnected" });
+        }
         d.removable = match p.removable {
             RemovablePick::Fixed => Some("fixed".into()),
             RemovablePick::Removable => Some("removable".into()),
@@ -556,7 +568,7 @@ fn check_plans(machine: &Machine) {
         if let Some(i) = target.gpu {
             assert!(i < machine.gpus.len());
         }
-        let p = plan::build(machine, target, &env, &config, &program);
+        let p = plan::build(machine, target, &env, &config, &program, false);
         for (k, v) in &p.set {
             assert!(!(k == &"DRI_PRIME" && v.ends_with('!')), "{v:?}");
             assert!(!v.contains('\0'));
@@ -565,7 +577,8 @@ fn check_plans(machine: &Machine) {
         let _ = output::dry_run_text(machine, &p);
         let json = output::dry_run_json(machine, &p, &[]);
         serde_json::from_str::<serde_json::Value>(&json).expect("dry-run JSON");
-        let _ = output::print_env_sh(&p);
+        let _ = output::print_env(&p, output::Syntax::Sh);
+        let _ = output::print_env(&p, output::Syntax::Fish);
     }
 }
 
@@ -601,20 +614,23 @@ fuzz_target!(|input: Input| {
         &sys,
         &Hints {
             compositor,
+            hyprland: input.hyprland,
             follow_dev_links: false,
             read_power: input.read_power,
         },
     );
     check(&machine, &sys);
     check_plans(&machine);
-    let json = output::list_json(&machine, &[]);
+    let json = output::list_json(&machine, &[], &[]);
     serde_json::from_str::<serde_json::Value>(&json).expect("--list JSON");
     let _ = output::list_text(&machine, &[]);
     let status = Overview {
         machine: &machine,
         details: Vec::new(),
-        mode: Mode::Hybrid,
+        holders: Vec::new(),
+        mode: InForce::explicit(Mode::Hybrid),
         next: None,
+        notes: Vec::new(),
     };
     for format in [Format::Text, Format::Json, Format::Waybar] {
         let _ = status::render(&status, format);

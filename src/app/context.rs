@@ -54,6 +54,7 @@ impl<'e> Context<'e> {
             &self.sysfs,
             &detect::Hints {
                 compositor,
+                hyprland: self.env.get("HYPRLAND_INSTANCE_SIGNATURE").is_some(),
                 follow_dev_links: !self.fixture,
                 read_power,
             },

@@ -17,7 +17,7 @@ use crate::cli::{self, Action, Cli, render};
 use crate::error::{Error, ExitStatus, Result};
 use crate::os::environ::Environ;
 use crate::os::sys;
-use crate::session::{mode, status};
+use crate::session::{holders, mode, power, status};
 use crate::{desktop, details, doctor, log};
 
 /// Runs gpu-launch with the process's arguments (`args[0]` is its own name)
@@ -44,6 +44,7 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
     // go to a socket the caller's environment names.
     refuse_privileged()?;
     log::set_journal_socket(env.get_nonempty("GPU_LAUNCH_JOURNAL_SOCKET"));
+    log::set_session_bus(env.get_nonempty("DBUS_SESSION_BUS_ADDRESS"));
     let cli = cli::parse(args)?;
     let action = cli.action()?;
     match action {
@@ -67,7 +68,12 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
                 details::collect(&ctx, m, cli.wake)
             })?)
         }
-        Action::Mode => print(&mode::mode_command(env, cli.mode, cli.strict)?),
+        Action::Mode => {
+            let ctx = Context::new(env);
+            print(&mode::mode_command(env, cli.mode, cli.strict, || {
+                power::read(&ctx.sysfs)
+            })?)
+        }
         Action::Next => print(&mode::next_command(env, cli.next.unwrap_or_default())?),
         Action::InstallDesktop | Action::UninstallDesktop => print(&desktop::command(env, &cli)?),
         Action::Doctor => {
@@ -109,13 +115,25 @@ fn print(text: &str) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// `--list [--json]`.
+/// `--list [--json]`; the JSON names each GPU's holders. The standing
+/// state's warnings (a skipped config file, a bad `GPU_LAUNCH_GPU`) are shown
+/// as a launch would give them: on stderr beside the JSON array (which has no
+/// place for them), as `note` lines after the table in the text.
 fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
+    let standing = launch::standing(ctx, cli)?;
     let machine = ctx.detect();
     let details = details::collect(ctx, &machine, cli.wake);
     if cli.json {
-        print(&output::list_json(&machine, &details))
+        for w in &standing.warnings {
+            log::warning_here(w);
+        }
+        let holders = holders::find(ctx, &machine, cli.wake);
+        print(&output::list_json(&machine, &details, &holders))
     } else {
-        print(&output::list_text(&machine, &details))
+        let mut text = output::list_text(&machine, &details);
+        for w in &standing.warnings {
+            text.push_str(&format!("note: {}\n", log::one_line(w)));
+        }
+        print(&text)
     }
 }

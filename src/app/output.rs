@@ -12,7 +12,7 @@ use serde::ser::SerializeMap;
 
 use crate::decide::plan::Plan;
 use crate::detect::Details;
-use crate::detect::{Gpu, Machine};
+use crate::detect::{Gpu, Holders, Machine};
 
 /// A GPU as `--list --json` and the plans print it.
 #[derive(Debug, Serialize)]
@@ -31,8 +31,15 @@ pub struct GpuObject<'a> {
     pub power: Option<&'a str>,
     pub kind: &'static str,
     pub boot_vga: bool,
+    /// On the default GPU, the rule that made it the default (`boot_vga`,
+    /// `AQ_DRM_DEVICES`, `internal_panels`, ...); `null` on the others.
+    pub default_rule: Option<&'static str>,
     #[serde(flatten)]
     pub details: Details,
+    /// `holders` and `holders_complete`: in `--list --json` and `--status
+    /// --json` only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub holders: Option<&'a Holders>,
 }
 
 impl<'a> GpuObject<'a> {
@@ -53,8 +60,20 @@ impl<'a> GpuObject<'a> {
             power: g.power.as_deref(),
             kind: g.kind.as_str(),
             boot_vga: g.boot_vga,
+            default_rule: machine
+                .default_reason
+                .as_ref()
+                .filter(|_| machine.is_default(index))
+                .map(|r| r.rule()),
             details,
+            holders: None,
         }
+    }
+
+    /// With the GPU's holders (when known).
+    pub fn with_holders(mut self, holders: Option<&'a Holders>) -> Self {
+        self.holders = holders;
+        self
     }
 }
 
@@ -96,10 +115,13 @@ pub(crate) fn json_line(value: &impl Serialize) -> String {
     s
 }
 
-/// `--list --json`.
-pub fn list_json(machine: &Machine, details: &[Details]) -> String {
+/// `--list --json`; `holders` in index order (empty: none shown).
+pub fn list_json(machine: &Machine, details: &[Details], holders: &[Holders]) -> String {
     let objects: Vec<GpuObject<'_>> = (0..machine.gpus.len())
-        .map(|i| GpuObject::new(machine, i, details.get(i).cloned().unwrap_or_default()))
+        .map(|i| {
+            GpuObject::new(machine, i, details.get(i).cloned().unwrap_or_default())
+                .with_holders(holders.get(i))
+        })
         .collect();
     json_line(&objects)
 }
@@ -209,8 +231,9 @@ pub fn dry_run_json(machine: &Machine, plan: &Plan<'_>, details: &[Details]) -> 
 /// `--dry-run`.
 pub fn dry_run_text(machine: &Machine, plan: &Plan<'_>) -> String {
     let mut out = String::new();
-    if let Some(p) = &plan.program {
-        let _ = writeln!(out, "program  {}", p.display());
+    match &plan.program {
+        Some(p) => _ = writeln!(out, "program  {}", p.display()),
+        None => out.push_str("program  none (see the note)\n"),
     }
     let argv: Vec<String> = plan
         .argv
@@ -255,16 +278,61 @@ pub fn print_env_json(machine: &Machine, plan: &Plan<'_>, details: &[Details]) -
     })
 }
 
-/// `--print-env`: `unset K` and `export K='V'` lines, safe to `eval` in sh.
-pub fn print_env_sh(plan: &Plan<'_>) -> String {
+/// The syntax of `--print-env` (`--shell`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// sh, bash, zsh: `eval "$(gpu-launch --print-env)"`.
+    Sh,
+    /// fish: `gpu-launch --print-env --shell fish | source`.
+    Fish,
+}
+
+impl Syntax {
+    /// `--shell`'s value (sh when not given).
+    pub fn from_arg(shell: Option<&std::ffi::OsStr>) -> crate::error::Result<Syntax> {
+        match shell.map(|s| s.as_encoded_bytes()) {
+            None | Some(b"sh") => Ok(Syntax::Sh),
+            Some(b"fish") => Ok(Syntax::Fish),
+            Some(other) => Err(crate::error::Error::usage(format!(
+                "unknown shell '{}' for --shell (one of: sh, fish)",
+                String::from_utf8_lossy(other)
+            ))),
+        }
+    }
+}
+
+/// `--print-env`: in sh, `unset K` and `export K='V'` lines, safe to `eval`;
+/// in fish, `set -e K` and `set -gx K 'V'`, safe to `source`.
+pub fn print_env(plan: &Plan<'_>, syntax: Syntax) -> String {
     let mut out = String::new();
     for k in &plan.unset {
-        let _ = writeln!(out, "unset {k}");
+        let _ = match syntax {
+            Syntax::Sh => writeln!(out, "unset {k}"),
+            Syntax::Fish => writeln!(out, "set -e {k}"),
+        };
     }
     for (k, v) in &plan.set {
-        let _ = writeln!(out, "export {k}={}", sh_single_quote(v));
+        let _ = match syntax {
+            Syntax::Sh => writeln!(out, "export {k}={}", sh_single_quote(v)),
+            Syntax::Fish => writeln!(out, "set -gx {k} {}", fish_single_quote(v)),
+        };
     }
     out
+}
+
+/// `'...'` with `\` and `'` escaped by a backslash, the only escapes inside
+/// fish's single quotes: safe in fish for any value.
+pub fn fish_single_quote(v: &str) -> String {
+    let mut s = String::with_capacity(v.len() + 2);
+    s.push('\'');
+    for c in v.chars() {
+        if c == '\'' || c == '\\' {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('\'');
+    s
 }
 
 /// `'...'` with every `'` written as `'\''`: safe in sh for any value.
@@ -307,5 +375,7 @@ mod tests {
             "--x=/dev/dri/renderD128"
         );
         assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(fish_single_quote(r"a'b\c $d"), r"'a\'b\\c $d'");
+        assert_eq!(fish_single_quote(""), "''");
     }
 }

@@ -30,7 +30,13 @@ pub const ENVIRONMENT: &[EnvVar] = &[
     },
     EnvVar {
         names: &["AQ_DRM_DEVICES", "WLR_DRM_DEVICES", "KWIN_DRM_DEVICES"],
-        doc: "The compositor's GPU list; its first entry is the default GPU (no offload).",
+        doc: "The compositor's GPU list; its first entry that names a GPU is the default GPU \
+              (no offload).",
+    },
+    EnvVar {
+        names: &["HYPRLAND_INSTANCE_SIGNATURE"],
+        doc: "Set by Hyprland: without AQ_DRM_DEVICES, the GPU driving the most connected \
+              internal panels is the default GPU.",
     },
     EnvVar {
         names: &["PATH"],
@@ -57,6 +63,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         doc: "--doctor: whether this is a Wayland session (which needs nvidia-drm to offload).",
     },
     EnvVar {
+        names: &["DBUS_SESSION_BUS_ADDRESS"],
+        doc: "The session bus for desktop notifications of warnings and errors when stderr is \
+              not a terminal (unset: none).",
+    },
+    EnvVar {
         names: &["GPU_LAUNCH_NVML_LIBRARY"],
         doc: "Load NVML from this path (details for --list, --doctor, --status).",
     },
@@ -69,9 +80,15 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         doc: "Testing hook: read this directory instead of /sys; no /dev node is opened.",
     },
     EnvVar {
+        names: &["GPU_LAUNCH_NVIDIA_PROC"],
+        doc: "Testing hook: read NVIDIA's per-GPU information (gpus/PCI/information, for the \
+              /dev/nvidiaN minor of --list/--status holders) under this directory instead of \
+              /proc/driver/nvidia, which is not read while GPU_LAUNCH_SYSFS_ROOT is set.",
+    },
+    EnvVar {
         names: &["GPU_LAUNCH_DATA_ROOT"],
-        doc: "Testing hook: --doctor looks for libraries, manifests and /dev/dri under this \
-              directory.",
+        doc: "Testing hook: --doctor looks for libraries, manifests, /dev/dri and the NixOS \
+              markers (/etc/NIXOS, /etc/os-release) under this directory.",
     },
     EnvVar {
         names: &["GPU_LAUNCH_JOURNAL_SOCKET"],

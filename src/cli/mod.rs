@@ -14,6 +14,7 @@ pub mod environment;
 pub mod options;
 mod parse;
 pub mod render;
+pub mod suggest;
 
 use std::ffi::{CStr, OsStr};
 
@@ -41,6 +42,8 @@ pub struct Cli<'a> {
     pub uninstall_desktop: Option<&'a OsStr>,
     pub output: Option<&'a OsStr>,
     pub completions: Option<&'a OsStr>,
+    /// `--shell SHELL` of `--print-env`.
+    pub shell: Option<&'a OsStr>,
     /// PROGRAM and its arguments, exactly as given.
     pub program: &'a [&'a CStr],
 }
@@ -144,6 +147,15 @@ impl<'a> Cli<'a> {
                 )));
             }
         };
+        for d in self.given() {
+            if !d.only_with.is_empty() && !d.only_with.contains(&action) {
+                let with: Vec<String> = d.only_with.iter().map(|a| a.flag()).collect();
+                return Err(Error::usage(match with.as_slice() {
+                    [one] => format!("--{} needs {one} (gpu-launch {one} --{})", d.long, d.long),
+                    _ => format!("--{} only goes with {}", d.long, with.join(", ")),
+                }));
+            }
+        }
         match (action.program(), self.program.first()) {
             (ProgramArg::Required, None) if action == Action::Launch => {
                 return Err(Error::usage(
@@ -163,18 +175,11 @@ impl<'a> Cli<'a> {
             }
             _ => {}
         }
-        for d in self.given() {
-            if !d.only_with.is_empty() && !d.only_with.contains(&action) {
-                let with: Vec<String> = d.only_with.iter().map(|a| a.flag()).collect();
-                return Err(Error::usage(format!(
-                    "--{} only goes with {}",
-                    d.long,
-                    with.join(", ")
-                )));
-            }
-        }
         if self.waybar && self.json {
             return Err(Error::usage("--json and --waybar cannot be used together"));
+        }
+        if self.shell.is_some() && self.json {
+            return Err(Error::usage("--json and --shell cannot be used together"));
         }
         Ok(action)
     }

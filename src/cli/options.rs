@@ -33,6 +33,8 @@ pub enum Complete {
     Values(&'static [&'static str]),
     /// A file or directory.
     Path,
+    /// A GPU SPEC: its keywords and this machine's PCI addresses.
+    Spec,
 }
 
 /// One option.
@@ -66,12 +68,13 @@ pub const OPTIONS: &[OptDef] = &[
         short: Some('g'),
         value: Value::Required("SPEC"),
         doc: "Which GPU: auto, default, discrete, integrated, external, nvidia, amd, intel, \
-              an index, a PCI address (0000:01:00.0, PCI:1:0:0), vendor:device (10de:25a2), \
+              an index, a PCI address (0000:01:00.0: hex, as lspci; PCI:1:0:0: decimal, as Xorg and \
+              NixOS), vendor:device (10de:25a2), \
               a DRM node (renderD129, card1), GPU-<uuid> or name:<text> [default: \
               GPU_LAUNCH_GPU, then the config, then auto]",
         selects: None,
         only_with: &[],
-        complete: Complete::Any,
+        complete: Complete::Spec,
         set: |cli, v| cli.gpu = v,
     },
     OptDef {
@@ -119,12 +122,23 @@ pub const OPTIONS: &[OptDef] = &[
         long: "print-env",
         short: None,
         value: Value::None,
-        doc: "Print the environment changes for the chosen GPU as sh code (export/unset \
-              lines); with PROGRAM, its [apps.NAME] entry applies",
+        doc: "Print the environment changes for the chosen GPU as shell code (sh: export/unset \
+              lines; fish: see --shell); with PROGRAM, its [apps.NAME] entry applies",
         selects: Some(A::PrintEnv),
         only_with: &[],
         complete: Complete::Any,
         set: nothing,
+    },
+    OptDef {
+        long: "shell",
+        short: None,
+        value: Value::Required("SHELL"),
+        doc: "With --print-env: the syntax, sh (export K='V' / unset K, for sh, bash and zsh; \
+              the default) or fish (set -gx K 'V' / set -e K)",
+        selects: None,
+        only_with: &[A::PrintEnv],
+        complete: Complete::Values(&["sh", "fish"]),
+        set: |cli, v| cli.shell = v,
     },
     OptDef {
         long: "config",
@@ -190,11 +204,12 @@ pub const OPTIONS: &[OptDef] = &[
         long: "mode",
         short: None,
         value: Value::Optional("MODE"),
-        doc: "Show the mode, or set it for this login session: integrated (battery first), \
-              hybrid (the default), or toggle (flip between the two and print the new mode)",
+        doc: "Show the mode in force, or set it for this login session: integrated (battery \
+              first), hybrid (the default), auto (integrated on battery, hybrid on external \
+              power), or toggle (flip the mode in force and print the new mode)",
         selects: Some(A::Mode),
         only_with: &[],
-        complete: Complete::Values(&["integrated", "hybrid", "toggle"]),
+        complete: Complete::Values(&["integrated", "hybrid", "auto", "toggle"]),
         set: |cli, v| cli.mode = v,
     },
     OptDef {
@@ -204,7 +219,7 @@ pub const OPTIONS: &[OptDef] = &[
         doc: "The next launch without --gpu uses SPEC, once",
         selects: Some(A::Next),
         only_with: &[],
-        complete: Complete::Any,
+        complete: Complete::Spec,
         set: |cli, v| cli.next = v,
     },
     OptDef {

@@ -9,8 +9,8 @@
 use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 
-use crate::cli::Cli;
-use crate::cli::options::{OptDef, Value, lookup_long, lookup_short};
+use crate::cli::options::{OPTIONS, OptDef, Value, lookup_long, lookup_short};
+use crate::cli::{Cli, suggest};
 use crate::error::{Error, Result};
 
 /// Parses `args` (`args[0]` is gpu-launch's own name).
@@ -59,15 +59,28 @@ pub fn parse<'a>(args: &'a [&'a CStr]) -> Result<Cli<'a>> {
         }
         if arg.len() > 1 && arg[0] == b'-' {
             // A cluster of short options: `-nv`, `-gnvidia`, `-g nvidia`.
+            // A long option with one dash (`-gpu nvidia`) is a mistake, not
+            // `-g pu`.
+            let word = arg[1..].split(|b| *b == b'=').next().unwrap_or_default();
+            if word.len() > 1 {
+                if let Some((_, def)) = lookup_long(word) {
+                    return Err(one_dash(arg, def));
+                }
+            }
             i += 1;
             let mut j = 1;
             while j < arg.len() {
                 let Some((index, def)) = lookup_short(arg[j]) else {
                     let c = String::from_utf8_lossy(&arg[j..]);
                     let c = c.chars().next().unwrap_or('?');
-                    return Err(Error::usage(format!(
-                        "unknown option '-{c}' (gpu-launch --help lists the options)"
-                    )));
+                    let hint = match std::str::from_utf8(word)
+                        .ok()
+                        .and_then(|w| suggest::closest(w, OPTIONS.iter().map(|o| o.long)))
+                    {
+                        Some(long) => format!("did you mean '--{long}'?"),
+                        None => "gpu-launch --help lists the options".to_owned(),
+                    };
+                    return Err(Error::usage(format!("unknown option '-{c}' ({hint})")));
                 };
                 j += 1;
                 let value = match def.value {
@@ -103,9 +116,29 @@ fn next_value<'a>(args: &'a [&'a CStr], i: usize) -> Option<&'a OsStr> {
 fn unknown(arg: &[u8]) -> Error {
     let shown = String::from_utf8_lossy(arg);
     let name = shown.split('=').next().unwrap_or(&shown);
+    let typed = name.trim_start_matches('-');
+    if let Some(long) = suggest::closest(typed, OPTIONS.iter().map(|o| o.long)) {
+        return Error::usage(format!(
+            "unknown option '{name}' (did you mean '--{long}'?)"
+        ));
+    }
     Error::usage(format!(
         "unknown option '{name}' (gpu-launch --help lists the options; \
          use -- before a PROGRAM whose name starts with -)"
+    ))
+}
+
+/// `-gpu`: a long option written with one dash.
+fn one_dash(arg: &[u8], def: &OptDef) -> Error {
+    let shown = String::from_utf8_lossy(arg);
+    let name = shown.split('=').next().unwrap_or(&shown);
+    let short = match def.short {
+        Some(c) => format!(" or -{c}"),
+        None => String::new(),
+    };
+    Error::usage(format!(
+        "unknown option '{name}': long options take two dashes (use --{}{short})",
+        def.long
     ))
 }
 
@@ -216,6 +249,48 @@ mod tests {
     }
 
     #[test]
+    fn mistakes_get_a_suggestion() {
+        let err = |list: &[&str]| {
+            with(list, |r| {
+                r.and_then(|c| c.action()).unwrap_err().to_string()
+            })
+        };
+        assert_eq!(
+            err(&["--gpus", "nvidia", "x"]),
+            "unknown option '--gpus' (did you mean '--gpu'?)"
+        );
+        assert_eq!(
+            err(&["--dryrun", "x"]),
+            "unknown option '--dryrun' (did you mean '--dry-run'?)"
+        );
+        assert_eq!(
+            err(&["--lsit"]),
+            "unknown option '--lsit' (did you mean '--list'?)"
+        );
+        assert_eq!(
+            err(&["-gpu", "nvidia", "x"]),
+            "unknown option '-gpu': long options take two dashes (use --gpu or -g)"
+        );
+        assert_eq!(
+            err(&["-gpu=nvidia", "x"]),
+            "unknown option '-gpu': long options take two dashes (use --gpu or -g)"
+        );
+        assert_eq!(
+            err(&["-list"]),
+            "unknown option '-list': long options take two dashes (use --list)"
+        );
+        assert_eq!(
+            err(&["-lsit"]),
+            "unknown option '-l' (did you mean '--list'?)"
+        );
+        assert!(err(&["--frobnicate", "x"]).contains("gpu-launch --help lists the options"));
+        // Short clusters still work.
+        with(&["-gamd", "x"], |r| {
+            assert_eq!(r.unwrap().gpu, Some(OsStr::new("amd")))
+        });
+    }
+
+    #[test]
     fn mode_takes_an_optional_value() {
         let mode = |list: &[&str]| {
             with(list, |r| {
@@ -260,6 +335,14 @@ mod tests {
         assert_eq!(
             err(&["--man", "x"]),
             "--man takes no PROGRAM (unexpected 'x')"
+        );
+        assert_eq!(
+            err(&["--waybar"]),
+            "--waybar needs --status (gpu-launch --status --waybar)"
+        );
+        assert_eq!(
+            err(&["--waybar", "--list"]),
+            "--waybar needs --status (gpu-launch --status --waybar)"
         );
         with(&["--list", "--help", "--version"], |r| {
             assert_eq!(r.unwrap().action().unwrap(), Action::Help)

@@ -13,14 +13,17 @@
 
 use std::ffi::OsStr;
 
-use clap_complete::Shell;
-use roff::{Roff, bold, italic, roman};
+use roff::{Roff, roman};
 
-use crate::cli::environment::{self, ENVIRONMENT};
+use crate::cli::environment;
 use crate::cli::options::{self, Complete, OPTIONS, OptDef, Value};
 use crate::cli::{Action, ProgramArg};
-use crate::config::SYSTEM_CONFIG;
 use crate::error::{Error, ExitStatus, Result};
+
+mod completions;
+mod man;
+
+pub use man::CONFIG_EXAMPLE;
 
 /// The help text's description.
 const ABOUT: &str = "Run a program on the right GPU: sets the PRIME / Vulkan offload \
@@ -73,6 +76,7 @@ fn arg(d: &OptDef) -> clap::Arg {
             arg.value_parser(clap::builder::PossibleValuesParser::new(values))
         }
         Complete::Path => arg.value_hint(clap::ValueHint::AnyPath),
+        Complete::Spec => arg,
     }
 }
 
@@ -85,6 +89,13 @@ fn with_value(d: &OptDef) -> String {
     }
 }
 
+/// Options that go with any action (`only_with` empty) but change what
+/// this one does, so its usage line names them: `--install-desktop APP
+/// [--gpu SPEC]` writes `--gpu SPEC` into the override.
+fn also_modifies(d: &OptDef, action: Action) -> bool {
+    action == Action::InstallDesktop && d.long == "gpu"
+}
+
 /// The usage lines, one per action, from the table: the option that selects
 /// it, the options that may modify it (`only_with`), and PROGRAM when it
 /// takes one.
@@ -95,7 +106,10 @@ pub fn usage() -> String {
             l.push(' ');
             l.push_str(&with_value(d));
         }
-        for m in OPTIONS.iter().filter(|m| m.only_with.contains(&action)) {
+        for m in OPTIONS
+            .iter()
+            .filter(|m| m.only_with.contains(&action) || also_modifies(m, action))
+        {
             l.push_str(&format!(" [{}]", with_value(m)));
         }
         l.push_str(match action.program() {
@@ -123,8 +137,9 @@ fn after_help() -> String {
         .map(|s| format!("{}: {}", i32::from(*s), s.meaning()))
         .collect();
     format!(
-        "Options are recognised only before PROGRAM; everything from PROGRAM on is passed to \
-         it unchanged.\n\n\
+        "Options are recognised only before PROGRAM; PROGRAM gets its arguments as given, \
+         except that a Chromium-based PROGRAM gets one more, --render-node-override=<the \
+         chosen GPU's render node> (gpu-launch --man says when).\n\n\
          Environment (gpu-launch --man explains each): {}.\n\n\
          Exit status: {}; {}.",
         vars.join(", "),
@@ -155,36 +170,33 @@ fn shells() -> &'static [&'static str] {
 /// The completion script for `shell` (`bash`, `zsh` or `fish`).
 pub fn completions(shell: &OsStr) -> Result<String> {
     let known = shells();
-    let shell_name = shell.to_string_lossy();
-    let shell_kind = match shell.to_str() {
-        Some(name) if known.contains(&name) => name.parse::<Shell>().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        Error::usage(format!(
-            "unknown shell '{shell_name}' for --completions (one of: {})",
+    match shell.to_str() {
+        Some("bash") => Ok(completions::bash()),
+        Some("zsh") => Ok(completions::zsh()),
+        Some("fish") => Ok(completions::fish()),
+        _ => Err(Error::usage(format!(
+            "unknown shell '{}' for --completions (one of: {})",
+            shell.to_string_lossy(),
             known.join(", ")
-        ))
-    })?;
-    let mut cmd = command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell_kind, &mut cmd, "gpu-launch", &mut out);
-    // clap_complete writes what clap holds: the table's UTF-8 text.
-    Ok(String::from_utf8_lossy(&out).into_owned())
+        ))),
+    }
 }
 
 /// The man page, section 1, in roff.
 ///
 /// clap_mangen renders the synopsis, description and options from
-/// [`command`]; the sections a man page has and `--help` does not
-/// (environment, files, exit status) are added here. No date is written, so
-/// the page is the same on every build (reproducible packages).
+/// [`command`]; the sections a man page has and `--help` does not (the SPEC
+/// forms, what gets set, the Chromium argument, the config file, where
+/// errors go, environment, files, exit status) come from [`man`]. No date
+/// is written, so the page is the same on every build (reproducible
+/// packages).
 pub fn man_page() -> Result<String> {
     let man = clap_mangen::Man::new(command());
     // The title by hand: clap_mangen drops an empty date argument, which
     // shifts the source and manual into the wrong fields.
+    // Ragged right, no hyphenation: the page is full of variable names.
     let mut out = format!(
-        ".TH GPU-LAUNCH 1 \"\" \"gpu-launch {}\" \"User Commands\"\n",
+        ".TH GPU-LAUNCH 1 \"\" \"gpu-launch {}\" \"User Commands\"\n.ad l\n.nh\n",
         env!("CARGO_PKG_VERSION")
     )
     .into_bytes();
@@ -193,7 +205,7 @@ pub fn man_page() -> Result<String> {
         man.render_synopsis_section(out)?;
         man.render_description_section(out)?;
         man.render_options_section(out)?;
-        out.extend_from_slice(extra_sections().as_bytes());
+        out.extend_from_slice(man::sections().as_bytes());
         Ok(())
     };
     render(&mut out).map_err(|source| Error::Output {
@@ -208,77 +220,6 @@ fn name_section() -> String {
     let mut r = Roff::new();
     r.control("SH", ["NAME"]);
     r.text([roman("gpu-launch - run a program on the right GPU")]);
-    r.to_roff()
-}
-
-/// A labelled paragraph: `.TP`, the label in bold, then the text.
-fn item(r: &mut Roff, label: &str, text: &str) {
-    r.control("TP", []);
-    r.text([bold(label)]);
-    r.text([roman(text)]);
-}
-
-fn extra_sections() -> String {
-    let mut r = Roff::new();
-    r.control("SH", ["ENVIRONMENT"]);
-    for var in ENVIRONMENT {
-        item(&mut r, &var.names.join(", "), var.doc);
-    }
-    r.control("SH", ["FILES"]);
-    item(
-        &mut r,
-        SYSTEM_CONFIG,
-        "System-wide config (TOML; written by the NixOS module). Keys: gpu, strict, \
-         [chromium] enable and programs, [apps.NAME] gpu.",
-    );
-    item(
-        &mut r,
-        "$XDG_CONFIG_HOME/gpu-launch/config.toml",
-        "The user's config, laid over the system one key by key. A config file writable \
-         by group or others, or owned by anyone but the user or root, is refused.",
-    );
-    r.control("SH", ["EXIT STATUS"]);
-    item(
-        &mut r,
-        "PROGRAM's own",
-        &format!("{}.", ExitStatus::AFTER_EXEC),
-    );
-    for status in ExitStatus::ALL {
-        let meaning = format!("{}.", status.meaning());
-        item(&mut r, &i32::from(status).to_string(), &meaning);
-    }
-    r.control("SH", ["EXAMPLES"]);
-    for (example, text) in [
-        (
-            "gpu-launch blender",
-            "Run Blender on the discrete or external GPU the desktop is not rendering on.",
-        ),
-        (
-            "gpu-launch --gpu PCI:1:0:0 steam",
-            "Run Steam on the GPU at PCI bus 1 (the NixOS/Xorg address form).",
-        ),
-        (
-            "gpu-launch --dry-run --gpu nvidia glxinfo",
-            "Show what would be set and run, without running it.",
-        ),
-        (
-            "eval \"$(gpu-launch --print-env --gpu amd)\"",
-            "Set the offload variables in the current shell.",
-        ),
-    ] {
-        r.control("TP", []);
-        r.text([bold(example)]);
-        r.text([roman(text)]);
-    }
-    r.control("SH", ["SEE ALSO"]);
-    r.text([
-        italic("prime-run"),
-        roman("(1), "),
-        italic("switcherooctl"),
-        roman("(1), "),
-        italic("env"),
-        roman("(1)"),
-    ]);
     r.to_roff()
 }
 
@@ -347,11 +288,22 @@ mod tests {
             "SYNOPSIS",
             "DESCRIPTION",
             "OPTIONS",
+            "CONFIGURATION",
+            "DIAGNOSTICS",
             "ENVIRONMENT",
             "FILES",
+            "EXAMPLES",
         ] {
             assert!(page.contains(&format!(".SH {section}\n")), "{section}");
         }
-        assert!(page.contains(".SH \"EXIT STATUS\"\n"));
+        for section in [
+            "GPU SPEC",
+            "WHAT GETS SET",
+            "CHROMIUM AND ELECTRON",
+            "EXIT STATUS",
+            "SEE ALSO",
+        ] {
+            assert!(page.contains(&format!(".SH \"{section}\"\n")), "{section}");
+        }
     }
 }

@@ -1,11 +1,18 @@
-//! The config file: TOML, checked strictly (unknown keys and bad SPECs are
-//! errors that name the file, line and column) and trusted only by the one
-//! trust rule (`os::trust`). Runs on every launch.
+//! The config file: TOML, checked strictly (unknown keys and bad SPECs name
+//! the file, line and column) and trusted only by the one trust rule
+//! (`os::trust`, the file and every directory above it). Runs on every
+//! launch.
 //!
 //! Search: `--config FILE`, else `$GPU_LAUNCH_CONFIG`, else
 //! `/etc/gpu-launch/config.toml` overlaid key by key with
-//! `$XDG_CONFIG_HOME/gpu-launch/config.toml` (`~/.config` when unset). Only
-//! the default search may miss files.
+//! `$XDG_CONFIG_HOME/gpu-launch/config.toml` (`~/.config` when unset).
+//!
+//! A broken file never stops a launch: only `--config FILE` is what the
+//! user typed, and its problems are errors (125). Every other file is
+//! standing state: one that is malformed, has an unknown key or a bad SPEC,
+//! or is untrusted is skipped as a whole, with a warning ([`Loaded`]); a
+//! missing `$GPU_LAUNCH_CONFIG` file is a warning; a missing file of the
+//! default search says nothing.
 //!
 //! [`search`] says which files, [`parse`] reads and checks one and lays it
 //! over what earlier files said ([`overlay`]).
@@ -15,10 +22,11 @@ pub mod search;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::decide::spec::Spec;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, io_words};
+use crate::log::Notify;
 
 pub use parse::overlay;
 pub use search::{Search, user_config_path};
@@ -39,7 +47,10 @@ pub struct ConfigSpec {
 pub struct Config {
     /// Top-level `gpu`.
     pub gpu: Option<ConfigSpec>,
-    pub strict: bool,
+    /// `strict = true`: the file that said so (`None`: not strict).
+    pub strict: Option<PathBuf>,
+    /// `notify`: which messages become desktop notifications.
+    pub notify: Notify,
     /// `[chromium] enable`: the `--render-node-override` rule.
     pub chromium_enable: bool,
     /// `[chromium] programs`: replaces the built-in list when set.
@@ -54,7 +65,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             gpu: None,
-            strict: false,
+            strict: None,
+            notify: Notify::Warnings,
             chromium_enable: true,
             chromium_programs: None,
             apps: BTreeMap::new(),
@@ -63,33 +75,78 @@ impl Default for Config {
     }
 }
 
-/// Loads and merges the config files of `search`.
-pub fn load(search: &Search) -> Result<Config> {
-    let mut config = Config::default();
+/// The configuration, and a warning for each file skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// Loads and merges the config files of `search`. An error only for
+/// `--config FILE` (see the module comment).
+pub fn load(search: &Search) -> Result<Loaded> {
+    let mut loaded = Loaded::default();
     match search {
-        Search::Explicit(path) => {
+        Search::Flag(path) => {
             let text = parse::read(path)?.ok_or_else(|| Error::ConfigRead {
                 path: path.clone(),
                 source: io::Error::from(io::ErrorKind::NotFound),
             })?;
-            overlay(&mut config, path, &text)?;
+            overlay(&mut loaded.config, path, &text)?;
+        }
+        Search::Env(path) => {
+            if !standing(&mut loaded, path)? {
+                loaded.warnings.push(format!(
+                    "config file {} (named by GPU_LAUNCH_CONFIG) does not exist; no config \
+                     file applies",
+                    path.display()
+                ));
+            }
         }
         Search::Default { system, user } => {
             for path in std::iter::once(system).chain(user) {
-                if let Some(text) = parse::read(path)? {
-                    overlay(&mut config, path, &text)?;
-                }
+                standing(&mut loaded, path)?;
             }
         }
     }
-    Ok(config)
+    Ok(loaded)
+}
+
+/// Reads one file of standing state into `loaded`, or skips it with a
+/// warning; `false` when it does not exist.
+fn standing(loaded: &mut Loaded, path: &Path) -> Result<bool> {
+    let outcome = parse::read(path).and_then(|text| match text {
+        Some(text) => overlay(&mut loaded.config, path, &text).map(|()| true),
+        None => Ok(false),
+    });
+    match outcome {
+        Ok(found) => Ok(found),
+        Err(e) => {
+            loaded.warnings.push(skipped(&e));
+            Ok(true)
+        }
+    }
+}
+
+/// The warning for a skipped file.
+pub fn skipped(e: &Error) -> String {
+    match e {
+        Error::ConfigSyntax { .. } => format!("{e} (the whole config file is ignored)"),
+        Error::Untrusted { path, why } => {
+            format!("config file {} is ignored: {why}", path.display())
+        }
+        Error::ConfigRead { path, source } => format!(
+            "config file {} is ignored: cannot read it: {}",
+            path.display(),
+            io_words(source)
+        ),
+        e => format!("{e} (the config file is ignored)"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use std::path::Path;
 
     fn parse(text: &str) -> Result<Config> {
         let mut c = Config::default();
@@ -105,7 +162,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.gpu.unwrap().spec, Spec::parse("nvidia").unwrap());
-        assert!(c.strict);
+        assert_eq!(c.strict.as_deref(), Some(Path::new("/c.toml")));
         assert!(!c.chromium_enable);
         assert_eq!(c.chromium_programs.unwrap(), ["code"]);
         assert_eq!(c.apps["blender"].spec, Spec::parse("discrete").unwrap());
@@ -156,9 +213,66 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.gpu.unwrap().spec, Spec::parse("nvidia").unwrap());
-        assert!(c.strict);
+        assert_eq!(c.strict.as_deref(), Some(Path::new("/etc")));
         assert_eq!(c.apps["a"].spec, Spec::Index(0));
         assert_eq!(c.apps["b"].spec, Spec::Index(2));
         assert_eq!(c.files, [Path::new("/etc"), Path::new("/home")]);
+    }
+
+    #[test]
+    fn only_an_explicit_config_is_an_error_the_rest_is_skipped_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.toml");
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&good, "gpu = \"amd\"\nstrict = true\n").unwrap();
+        std::fs::write(&bad, "gpu = \"nvidia\"\nnotify = \"never\"\nx = 1\n").unwrap();
+        let missing = dir.path().join("missing.toml");
+        // The system file applies, the user's is skipped as a whole (its
+        // gpu and notify lines too).
+        let l = load(&Search::Default {
+            system: good.clone(),
+            user: Some(bad.clone()),
+        })
+        .unwrap();
+        assert_eq!(l.config.gpu.unwrap().spec, Spec::parse("amd").unwrap());
+        assert_eq!(l.config.notify, Notify::Warnings);
+        assert_eq!(l.config.files, std::slice::from_ref(&good));
+        assert_eq!(l.warnings.len(), 1);
+        assert!(
+            l.warnings[0].ends_with(
+                "bad.toml:3:1: unknown key 'x' (the top level takes gpu, \
+                                     strict, notify, [chromium], [apps.NAME]) (the whole config \
+                                     file is ignored)"
+            ),
+            "{:?}",
+            l.warnings
+        );
+        // Missing files of the default search say nothing.
+        let l = load(&Search::Default {
+            system: missing.clone(),
+            user: Some(missing.clone()),
+        })
+        .unwrap();
+        assert_eq!(l, Loaded::default());
+        // A missing $GPU_LAUNCH_CONFIG is a warning; a broken one too.
+        let l = load(&Search::Env(missing.clone())).unwrap();
+        assert_eq!(l.config, Config::default());
+        assert!(l.warnings[0].contains("does not exist"), "{l:?}");
+        let l = load(&Search::Env(bad.clone())).unwrap();
+        assert_eq!(l.config, Config::default());
+        assert_eq!(l.warnings.len(), 1);
+        // --config: errors, in words.
+        let e = load(&Search::Flag(missing.clone()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "cannot read config file {}: No such file or directory",
+                missing.display()
+            )
+        );
+        assert!(load(&Search::Flag(bad)).is_err());
+        assert!(load(&Search::Flag(good)).is_ok());
     }
 }

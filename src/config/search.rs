@@ -12,9 +12,15 @@ use crate::os::xdg;
 /// Where the config comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Search {
-    /// One file that must exist (`--config`, `GPU_LAUNCH_CONFIG`).
-    Explicit(PathBuf),
-    /// The system file then the user file; either may be missing.
+    /// `--config FILE`: what the user typed, so it must exist and be valid
+    /// and trusted (else 125).
+    Flag(PathBuf),
+    /// `$GPU_LAUNCH_CONFIG`: standing state that replaces the default
+    /// search. Missing, broken or untrusted, it is a warning and no config
+    /// applies.
+    Env(PathBuf),
+    /// The system file then the user file; either may be missing (which
+    /// says nothing), a broken one is skipped with a warning.
     Default {
         system: PathBuf,
         user: Option<PathBuf>,
@@ -25,10 +31,10 @@ impl Search {
     /// The search for this command line and environment.
     pub fn new(flag: Option<&OsStr>, env: &Environ<'_>) -> Search {
         if let Some(path) = flag {
-            return Search::Explicit(PathBuf::from(path));
+            return Search::Flag(PathBuf::from(path));
         }
         if let Some(path) = env.get_nonempty("GPU_LAUNCH_CONFIG") {
-            return Search::Explicit(PathBuf::from(OsStr::from_bytes(path)));
+            return Search::Env(PathBuf::from(OsStr::from_bytes(path)));
         }
         Search::Default {
             system: PathBuf::from(SYSTEM_CONFIG),
@@ -39,7 +45,7 @@ impl Search {
     /// The files this search would read, in overlay order.
     pub fn paths(&self) -> Vec<&Path> {
         match self {
-            Search::Explicit(p) => vec![p.as_path()],
+            Search::Flag(p) | Search::Env(p) => vec![p.as_path()],
             Search::Default { system, user } => std::iter::once(system.as_path())
                 .chain(user.as_deref())
                 .collect(),

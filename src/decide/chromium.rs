@@ -79,6 +79,35 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_list_holds_every_name_the_contract_lists() {
+        // The contract's "Chromium and Electron": "at least" these.
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+            "brave",
+            "brave-browser",
+            "microsoft-edge",
+            "microsoft-edge-stable",
+            "vivaldi",
+            "opera",
+            "electron",
+            "code",
+            "codium",
+            "org.chromium.Chromium",
+            "com.google.Chrome",
+            "com.brave.Browser",
+            "com.microsoft.Edge",
+            "com.vivaldi.Vivaldi",
+            "com.visualstudio.code",
+            "com.vscodium.codium",
+        ] {
+            assert!(BUILTIN_PROGRAMS.contains(&name), "{name} is missing");
+        }
+    }
+
+    #[test]
     fn programs_of_the_family() {
         assert_eq!(at(&["chromium", "https://example.org"]), Some(1));
         assert_eq!(at(&["/usr/bin/google-chrome-stable"]), Some(1));

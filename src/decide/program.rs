@@ -4,6 +4,7 @@
 
 use std::ffi::CStr;
 
+use crate::cli::OPTIONS;
 use crate::os::paths::basename;
 
 /// `flatpak run` options that take their value as the next argument
@@ -99,6 +100,15 @@ pub fn app_names<'a>(program: &'a [&'a CStr]) -> Vec<&'a str> {
     names
 }
 
+/// When PROGRAM (as typed, a name looked up in PATH) is the long name of
+/// one of gpu-launch's own options (`list`, `doctor`, `gpu`): that name,
+/// for the 127 message to mention (`gpu-launch list` runs a program called
+/// `list`; the user likely meant `--list`).
+pub fn own_option(name: &[u8]) -> Option<&'static str> {
+    let name = std::str::from_utf8(name).ok()?;
+    OPTIONS.iter().find(|o| o.long == name).map(|o| o.long)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +141,16 @@ mod tests {
         assert_eq!(app(&["flatpak", "install", "org.a.B"]), None);
         assert_eq!(app(&["flatpak", "run"]), None);
         assert_eq!(app(&["chromium", "run", "org.a.B"]), None);
+    }
+
+    #[test]
+    fn own_options_are_recognised_by_their_long_name() {
+        assert_eq!(own_option(b"list"), Some("list"));
+        assert_eq!(own_option(b"doctor"), Some("doctor"));
+        assert_eq!(own_option(b"dry-run"), Some("dry-run"));
+        assert_eq!(own_option(b"blender"), None);
+        assert_eq!(own_option(b"gpu"), Some("gpu"));
+        assert_eq!(own_option(b"--list"), None);
     }
 
     #[test]

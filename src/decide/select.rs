@@ -18,14 +18,19 @@ pub struct Identity {
 /// with GPUs.
 ///
 /// A SPEC that matches several GPUs prefers the non-default ones, then PCI
-/// order, which is exactly `--list` order after index 0.
+/// order, which is exactly `--list` order after index 0. Virtual GPUs
+/// (virtio-gpu, SR-IOV virtual functions) match only when no other GPU does:
+/// `intel` on a machine with the iGPU's virtual functions is the iGPU.
 pub fn select(machine: &Machine, spec: &Spec, ids: &[Identity]) -> Option<usize> {
     let gpus = &machine.gpus;
     if gpus.is_empty() {
         return None;
     }
     let preferring_non_default = |pred: &dyn Fn(usize) -> bool| -> Option<usize> {
-        (1..gpus.len()).chain(0..1).find(|&i| pred(i))
+        let order = || (1..gpus.len()).chain(0..1);
+        order()
+            .find(|&i| gpus[i].kind != Kind::Virtual && pred(i))
+            .or_else(|| order().find(|&i| pred(i)))
     };
     match spec {
         Spec::Auto => {

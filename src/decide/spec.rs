@@ -3,6 +3,7 @@
 //! Pure: parsing never looks at the machine. Whether a SPEC *matches* a GPU is
 //! `select`'s business.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::detect::pci::{self, PciAddr};
@@ -69,7 +70,8 @@ impl VendorSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
     pub spec: String,
-    pub reason: &'static str,
+    /// What is wrong, or `did you mean 'nvidia'?` for a mistyped keyword.
+    pub reason: Cow<'static, str>,
 }
 
 impl fmt::Display for SpecError {
@@ -89,13 +91,29 @@ const EXPECTED: &str = "expected auto, default, discrete, integrated, external, 
      an index, a PCI address (0000:01:00.0, PCI:1:0:0), vendor:device ids (10de:25a2), \
      a DRM node (renderD129, card1), GPU-<uuid> or name:<text>";
 
+/// The SPEC keywords, for "did you mean" (the aliases dgpu, igpu, egpu
+/// included).
+const KEYWORDS: [&str; 11] = [
+    "auto",
+    "default",
+    "discrete",
+    "integrated",
+    "external",
+    "nvidia",
+    "amd",
+    "intel",
+    "dgpu",
+    "igpu",
+    "egpu",
+];
+
 impl Spec {
     /// Parses a SPEC. Keywords are case-insensitive; surrounding white space
     /// is ignored.
     pub fn parse(text: &str) -> Result<Spec, SpecError> {
-        let err = |reason| SpecError {
+        let err = |reason: &'static str| SpecError {
             spec: text.to_owned(),
-            reason,
+            reason: reason.into(),
         };
         let t = text.trim();
         if t.is_empty() {
@@ -152,6 +170,14 @@ impl Spec {
         }
         if let Some((v, d)) = pci::parse_id_pair(t) {
             return Ok(Spec::Ids(v, d));
+        }
+        if t.bytes().all(|b| b.is_ascii_alphabetic()) {
+            if let Some(k) = crate::cli::suggest::closest(t, KEYWORDS) {
+                return Err(SpecError {
+                    spec: text.to_owned(),
+                    reason: format!("did you mean '{k}'?").into(),
+                });
+            }
         }
         Err(err(EXPECTED))
     }
@@ -220,7 +246,7 @@ pub fn parse_spec(bytes: &[u8], origin: Origin) -> Result<Choice> {
         origin: origin.to_string(),
         err: SpecError {
             spec: String::from_utf8_lossy(bytes).into_owned(),
-            reason: "it is not valid UTF-8",
+            reason: "it is not valid UTF-8".into(),
         },
     })?;
     let spec = Spec::parse(text).map_err(|err| Error::Spec {
@@ -307,6 +333,25 @@ mod tests {
         ] {
             assert!(Spec::parse(bad).is_err(), "{bad:?} parsed");
         }
+    }
+
+    #[test]
+    fn mistyped_keywords_get_a_suggestion() {
+        let reason = |t: &str| Spec::parse(t).unwrap_err().to_string();
+        assert_eq!(
+            reason("nvidai"),
+            "invalid GPU SPEC 'nvidai': did you mean 'nvidia'?"
+        );
+        assert_eq!(
+            reason("Intle"),
+            "invalid GPU SPEC 'Intle': did you mean 'intel'?"
+        );
+        assert_eq!(
+            reason("discret"),
+            "invalid GPU SPEC 'discret': did you mean 'discrete'?"
+        );
+        assert!(reason("bogus").contains("expected auto, default"));
+        assert!(reason("renderX").contains("expected auto"));
     }
 
     #[test]

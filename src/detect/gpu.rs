@@ -29,6 +29,9 @@ pub struct Gpu {
     /// `power/runtime_status` as the kernel writes it.
     pub power: Option<String>,
     pub removable: bool,
+    /// The PCI device's `boot_display` attribute is 1 (newer kernels: the
+    /// firmware's boot display, whatever the PCI class).
+    pub boot_display: bool,
     pub boot_vga: bool,
     pub kind: Kind,
     /// Mesa's tag for a non-PCI (platform) device, from its device-tree name.
@@ -129,6 +132,26 @@ pub struct Details {
     pub temperature_c: Option<u32>,
     pub power_w: Option<f64>,
     pub driver_version: Option<String>,
+}
+
+/// A process that holds one of a GPU's device nodes open (found by
+/// `session::holders` for `--list` and `--status`, never on a launch).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Holder {
+    pub pid: u32,
+    /// `/proc/<pid>/comm`.
+    pub command: String,
+    /// The node's canonical name (`/dev/dri/renderD129`, `/dev/nvidia0`),
+    /// whatever path the process opened it by.
+    pub node: String,
+}
+
+/// A GPU's holders, sorted by pid (then node), and whether every process
+/// could be inspected. Serialized flat into the GPU object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Holders {
+    pub holders: Vec<Holder>,
+    pub holders_complete: bool,
 }
 
 /// `renderD128` -> `Some(("renderD", 128))`, `card1` -> `Some(("card", 1))`;

@@ -13,7 +13,7 @@ pub enum Kind {
     Discrete,
     /// A discrete GPU behind a removable link (Thunderbolt/USB4 eGPU).
     External,
-    /// virtio-gpu and other paravirtual GPUs.
+    /// virtio-gpu and other paravirtual GPUs, and SR-IOV virtual functions.
     Virtual,
 }
 
@@ -61,14 +61,18 @@ const VIRTUAL_VENDORS: &[u16] = &[
 ];
 
 /// The kind of a GPU, from what sysfs says of it. `boot_vga` never decides it.
+/// `virtual_function`: the PCI function is an SR-IOV virtual function (it has
+/// a `physfn` link), such as Intel's `0000:00:02.1`-`.7`.
 pub fn classify(
     pci: Option<PciAddr>,
     vendor_id: Option<u16>,
     device_id: Option<u16>,
     driver: Option<&str>,
     removable: bool,
+    virtual_function: bool,
 ) -> Kind {
-    let is_virtual = driver.is_some_and(|d| VIRTUAL_DRIVERS.contains(&d))
+    let is_virtual = virtual_function
+        || driver.is_some_and(|d| VIRTUAL_DRIVERS.contains(&d))
         || vendor_id.is_some_and(|v| VIRTUAL_VENDORS.contains(&v));
     if is_virtual {
         return Kind::Virtual;
@@ -96,7 +100,7 @@ mod tests {
     fn kinds() {
         let igpu = PciAddr::new(0, 0, 2, 0);
         let dgpu = PciAddr::new(0, 1, 0, 0);
-        let c = |pci, v, d, drv, rem| classify(pci, v, d, drv, rem);
+        let c = |pci, v, d, drv, rem| classify(pci, v, d, drv, rem, false);
         assert_eq!(
             c(Some(igpu), Some(0x8086), Some(0x9a49), Some("i915"), false),
             Kind::Integrated
@@ -160,5 +164,30 @@ mod tests {
             Kind::Integrated
         );
         assert_eq!(c(None, None, None, Some("vgem"), false), Kind::Virtual);
+        // An SR-IOV virtual function of the Intel iGPU: neither integrated
+        // nor discrete.
+        let vf = PciAddr::new(0, 0, 2, 1);
+        assert_eq!(
+            classify(
+                Some(vf),
+                Some(0x8086),
+                Some(0xa7a0),
+                Some("i915"),
+                false,
+                true
+            ),
+            Kind::Virtual
+        );
+        assert_eq!(
+            classify(
+                Some(dgpu),
+                Some(0x10de),
+                Some(0x2330),
+                Some("nvidia"),
+                false,
+                true
+            ),
+            Kind::Virtual
+        );
     }
 }

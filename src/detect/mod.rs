@@ -22,7 +22,7 @@ pub mod scan;
 pub mod sysfs;
 
 pub use default::{COMPOSITOR_VARS, DefaultReason};
-pub use gpu::{Details, Gpu, Machine, NodeKind, drm_node};
+pub use gpu::{Details, Gpu, Holder, Holders, Machine, NodeKind, drm_node};
 pub use kind::{Kind, classify};
 pub use pci::PciAddr;
 pub use scan::platform_tag;
@@ -33,6 +33,10 @@ pub use sysfs::Sysfs;
 pub struct Hints<'a> {
     /// Values of [`COMPOSITOR_VARS`], in that order.
     pub compositor: [Option<&'a [u8]>; 3],
+    /// `HYPRLAND_INSTANCE_SIGNATURE` is set: without `AQ_DRM_DEVICES`, the
+    /// GPU with the most connected internal panels is the default, as
+    /// aquamarine decides.
+    pub hyprland: bool,
     /// Follow symlinks of compositor entries in the real `/dev` (off on fixture
     /// machines, so real hardware never mixes into a fake one).
     pub follow_dev_links: bool,
@@ -45,7 +49,8 @@ pub struct Hints<'a> {
 pub fn detect(sys: &Sysfs, hints: &Hints<'_>) -> Machine {
     let mut gpus = scan::scan(sys, hints.read_power);
     gpus.sort_by_key(pci_order);
-    let (index, reason) = match default::choose_default(&gpus, hints) {
+    let panels = || scan::internal_panels(sys, &gpus);
+    let (index, reason) = match default::choose_default(&gpus, hints, panels) {
         Some(found) => found,
         None => return Machine::default(),
     };

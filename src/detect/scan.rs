@@ -104,8 +104,10 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes, read_power: bool) -> Optio
 
     let mut pci = None;
     let mut ids = None;
+    let mut boot_display = false;
     let mut boot_vga = false;
     let mut removable = false;
+    let mut virtual_function = false;
     if let Some(dir) = pci_dir {
         pci = sysfs::uevent_value(pci_ev, "PCI_SLOT_NAME")
             .and_then(PciAddr::parse_sysfs)
@@ -117,8 +119,13 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes, read_power: bool) -> Optio
                 let d = pci::parse_id(&sys.attr(dir, "device")?)?;
                 Some((v, d))
             });
+        // Newer kernels (wlroots reads it first); absent elsewhere: one
+        // failed open per PCI GPU.
+        boot_display = sys.attr(dir, "boot_display").as_deref() == Some("1");
         boot_vga = sys.attr(dir, "boot_vga").as_deref() == Some("1");
         removable = sys.attr(dir, "removable").as_deref() == Some("removable");
+        // An SR-IOV virtual function links to its physical function.
+        virtual_function = sys.link_name(dir, "physfn").is_some();
     }
     let power = if read_power {
         sys.attr(pci_dir.unwrap_or(&path), "power/runtime_status")
@@ -135,7 +142,14 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes, read_power: bool) -> Optio
         Some((v, d)) => (Some(v), Some(d)),
         None => (None, None),
     };
-    let kind = classify(pci, vendor_id, device_id, driver.as_deref(), removable);
+    let kind = classify(
+        pci,
+        vendor_id,
+        device_id,
+        driver.as_deref(),
+        removable,
+        virtual_function,
+    );
     Some(Gpu {
         pci,
         vendor_id,
@@ -145,11 +159,49 @@ fn read_gpu(sys: &Sysfs, path: PathBuf, nodes: Nodes, read_power: bool) -> Optio
         card: nodes.card,
         power,
         removable,
+        boot_display,
         boot_vga,
         kind,
         platform_tag,
         sysfs_path: path,
     })
+}
+
+/// How many connected internal panels (`cardN-eDP-*`, `cardN-LVDS-*`,
+/// `cardN-DSI-*` whose `status` is `connected`) each of `gpus` drives, by
+/// the card number in the connector's name. Read only for the Hyprland rule
+/// of the default GPU: a connector's `status` is the kernel's last known
+/// state (reading it probes nothing).
+pub fn internal_panels(sys: &Sysfs, gpus: &[Gpu]) -> Vec<u32> {
+    let mut counts = vec![0u32; gpus.len()];
+    let class = sys.path("class/drm");
+    for name in sys.list(&class) {
+        let Some(card) = internal_panel_card(name.as_bytes()) else {
+            continue;
+        };
+        let Some(i) = gpus.iter().position(|g| g.card == Some(card)) else {
+            continue;
+        };
+        let dir = paths::join(&class, name.as_bytes());
+        if sys.attr(&dir, "status").as_deref() == Some("connected") {
+            counts[i] += 1;
+        }
+    }
+    counts
+}
+
+/// `card1-eDP-1` -> `Some(1)`; other connectors and nodes -> `None`.
+fn internal_panel_card(name: &[u8]) -> Option<u32> {
+    let rest = name.strip_prefix(b"card")?;
+    let dash = rest.iter().position(|b| *b == b'-')?;
+    let (digits, connector) = (&rest[..dash], &rest[dash + 1..]);
+    let internal = [&b"eDP-"[..], b"LVDS-", b"DSI-"]
+        .iter()
+        .any(|t| connector.starts_with(t));
+    if !internal || digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// The PCI function a device is or hangs off: the nearest directory on its
@@ -193,6 +245,19 @@ pub fn platform_tag(fullname: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_panels_by_connector_name() {
+        assert_eq!(internal_panel_card(b"card1-eDP-1"), Some(1));
+        assert_eq!(internal_panel_card(b"card12-LVDS-2"), Some(12));
+        assert_eq!(internal_panel_card(b"card0-DSI-1"), Some(0));
+        assert_eq!(internal_panel_card(b"card1-DP-1"), None);
+        assert_eq!(internal_panel_card(b"card1-HDMI-A-1"), None);
+        assert_eq!(internal_panel_card(b"card1"), None);
+        assert_eq!(internal_panel_card(b"renderD128"), None);
+        assert_eq!(internal_panel_card(b"card-eDP-1"), None);
+        assert_eq!(internal_panel_card(b"cardx-eDP-1"), None);
+    }
 
     #[test]
     fn platform_tags_follow_mesa() {

@@ -11,7 +11,11 @@
 //! Files outside sysfs are looked up under [`read::DATA_ROOT_VAR`] (`/`
 //! when unset), so tests build a fake `/usr`, `/etc`, `/run` and `/dev` in a
 //! temporary directory. On a fake machine (`GPU_LAUNCH_SYSFS_ROOT`) without
-//! it, render nodes are not checked at all.
+//! it, render nodes are not checked at all and the hints are not NixOS's.
+//!
+//! The hints name what to do on this system: on NixOS (`/etc/NIXOS`, or
+//! `ID=nixos` in os-release) the options of configuration.nix, elsewhere
+//! Debian's and Arch's packages and the files in /etc.
 
 pub mod judge;
 pub mod offload;

@@ -6,15 +6,21 @@ use std::path::PathBuf;
 
 use crate::details::nvml::{self, Outcome};
 use crate::doctor::read::{
-    EGL_VENDOR_DIRS, NvidiaFacts, VULKAN_ICD_DIRS, VULKAN_IMPLICIT_LAYER_DIRS,
+    EGL_VENDOR_DIRS, NvidiaFacts, System, VULKAN_ICD_DIRS, VULKAN_IMPLICIT_LAYER_DIRS,
 };
 use crate::doctor::{Check, Verdict};
 
 /// The NVIDIA checks: nvidia-drm modesetting, NVML, and the GLX, EGL and
 /// Vulkan pieces PRIME render offload loads.
-pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
-    let modeset_hint = "add nvidia_drm.modeset=1 to the kernel command line (or options nvidia_drm \
-                        modeset=1 in /etc/modprobe.d) and reboot";
+pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome, sys: System) -> Vec<Check> {
+    let modeset_hint = sys.hint(
+        "add nvidia_drm.modeset=1 to the kernel command line (or options nvidia_drm modeset=1 in \
+         /etc/modprobe.d) and reboot",
+        NIXOS_MODESET,
+    );
+    // On NixOS every user-space piece comes from the driver package in
+    // /run/opengl-driver.
+    let pieces = |other: &str| sys.hint(other, NIXOS_DRIVER);
     let modeset = match n.modeset.as_deref() {
         Some("Y" | "1") => Check::ok("nvidia_drm_modeset", "nvidia_drm.modeset = Y"),
         Some(other) => Check::warn(
@@ -23,12 +29,12 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
                 "nvidia_drm.modeset = {other}: Wayland compositors and XWayland cannot offload \
                  to the NVIDIA GPU"
             ),
-            modeset_hint,
+            &modeset_hint,
         ),
         None if n.has_drm => Check::warn(
             "nvidia_drm_modeset",
             "nvidia-drm made DRM nodes, but module/nvidia_drm/parameters/modeset cannot be read",
-            modeset_hint,
+            &modeset_hint,
         ),
         None => Check::new(
             "nvidia_drm_modeset",
@@ -41,10 +47,11 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
              sessions (EGL, Vulkan, Chromium's render node) cannot offload to it; X11 GLX \
              offload still works",
         )
-        .hint(
+        .hint(sys.hint(
             "sudo modprobe nvidia-drm modeset=1, and add nvidia_drm.modeset=1 to the kernel \
              command line",
-        ),
+            NIXOS_MODESET,
+        )),
     };
     let found = |name: &str, detail: &str, path: &Option<PathBuf>, missing: Check| match path {
         Some(p) => Check::ok(name, format!("{detail}: {}", p.display())),
@@ -52,7 +59,7 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
     };
     vec![
         modeset,
-        nvml_check(outcome),
+        nvml_check(outcome, sys),
         found(
             "glx_vendor_library",
             "NVIDIA's GLX library",
@@ -64,8 +71,10 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
                      libglvnd silently falls back to Mesa",
                     n.library_dirs.join(", ")
                 ),
-                "install the NVIDIA driver's GL libraries (Debian: libglx-nvidia0, Arch: \
-                 nvidia-utils) in the same version as the kernel module",
+                pieces(
+                    "install the NVIDIA driver's GL libraries (Debian: libglx-nvidia0, Arch: \
+                     nvidia-utils) in the same version as the kernel module",
+                ),
             ),
         ),
         found(
@@ -78,8 +87,10 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
                     "10_nvidia.json not found in {}: EGL programs cannot use the NVIDIA GPU",
                     EGL_VENDOR_DIRS.join(", ")
                 ),
-                "install the NVIDIA driver's EGL library (Debian: libegl-nvidia0, Arch: \
-                 nvidia-utils)",
+                pieces(
+                    "install the NVIDIA driver's EGL library (Debian: libegl-nvidia0, Arch: \
+                     nvidia-utils)",
+                ),
             ),
         ),
         found(
@@ -92,8 +103,10 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
                     "nvidia_icd.json not found in {}: Vulkan programs cannot see the NVIDIA GPU",
                     VULKAN_ICD_DIRS.join(", ")
                 ),
-                "install the NVIDIA driver's Vulkan ICD (Debian: nvidia-vulkan-icd, Arch: \
-                 nvidia-utils)",
+                pieces(
+                    "install the NVIDIA driver's Vulkan ICD (Debian: nvidia-vulkan-icd, Arch: \
+                     nvidia-utils)",
+                ),
             ),
         ),
         found(
@@ -107,15 +120,27 @@ pub fn nvidia(n: &NvidiaFacts, outcome: &Outcome) -> Vec<Check> {
                      and Vulkan programs see every GPU",
                     VULKAN_IMPLICIT_LAYER_DIRS.join(", ")
                 ),
-                "install the NVIDIA driver's Vulkan ICD package, which ships the layer \
-                 (Debian: nvidia-vulkan-icd)",
+                pieces(
+                    "install the NVIDIA driver's Vulkan ICD package, which ships the layer \
+                     (Debian: nvidia-vulkan-icd)",
+                ),
             ),
         ),
     ]
 }
 
+/// What NixOS needs for nvidia-drm modesetting.
+const NIXOS_MODESET: &str = "hardware.nvidia.modesetting.enable = true, then nixos-rebuild \
+                             switch and reboot";
+
+/// Where NixOS gets the NVIDIA driver's GLX, EGL, Vulkan and NVML pieces.
+const NIXOS_DRIVER: &str = "hardware.graphics.enable = true (before NixOS 24.11: \
+                            hardware.opengl.enable) and services.xserver.videoDrivers = [ \
+                            \"nvidia\" ]: they put the driver's libraries and manifests in \
+                            /run/opengl-driver";
+
 /// What became of NVML.
-pub fn nvml_check(outcome: &Outcome) -> Check {
+pub fn nvml_check(outcome: &Outcome, sys: System) -> Check {
     match outcome {
         Outcome::Loaded(r) => Check::ok(
             "nvml",
@@ -145,8 +170,14 @@ pub fn nvml_check(outcome: &Outcome) -> Check {
                  GPU-<uuid> SPECs cannot match",
                 library.to_string_lossy()
             ),
-            "install the driver's NVML library (Debian: libnvidia-ml1, Arch: nvidia-utils); \
-             after a driver update, reboot (driver/library version mismatch)",
+            sys.hint(
+                "install the driver's NVML library (Debian: libnvidia-ml1, Arch: nvidia-utils); \
+                 after a driver update, reboot (driver/library version mismatch)",
+                &format!(
+                    "{NIXOS_DRIVER}; after a driver update, reboot (driver/library version \
+                     mismatch)"
+                ),
+            ),
         ),
         Outcome::NotNeeded => Check::ok("nvml", "no GPU is driven by nvidia"),
     }
@@ -154,7 +185,7 @@ pub fn nvml_check(outcome: &Outcome) -> Check {
 
 /// Mesa's device-select layer, through which `DRI_PRIME` reaches Vulkan
 /// (asked for only when some non-default GPU is not driven by nvidia).
-pub fn mesa_device_select(found: &Option<PathBuf>) -> Check {
+pub fn mesa_device_select(found: &Option<PathBuf>, sys: System) -> Check {
     match found {
         Some(p) => Check::ok(
             "mesa_device_select_layer",
@@ -167,8 +198,12 @@ pub fn mesa_device_select(found: &Option<PathBuf>) -> Check {
                  Vulkan programs",
                 VULKAN_IMPLICIT_LAYER_DIRS.join(", ")
             ),
-            "install Mesa's Vulkan drivers (Debian: mesa-vulkan-drivers, Arch: \
-             vulkan-mesa-layers)",
+            sys.hint(
+                "install Mesa's Vulkan drivers (Debian: mesa-vulkan-drivers, Arch: \
+                 vulkan-mesa-layers)",
+                "hardware.graphics.enable = true (before NixOS 24.11: hardware.opengl.enable): \
+                 Mesa's drivers and layers go to /run/opengl-driver",
+            ),
         ),
     }
 }
@@ -189,13 +224,17 @@ mod tests {
             vulkan_icd: None,
             optimus_layer: None,
         };
-        let verdict = |f: NvidiaFacts| nvidia(&f, &Outcome::NotNeeded)[0].verdict;
+        let verdict = |f: NvidiaFacts| nvidia(&f, &Outcome::NotNeeded, System::Other)[0].verdict;
         assert_eq!(verdict(facts(Some("Y"), true, true)), Verdict::Ok);
         assert_eq!(verdict(facts(Some("N"), true, true)), Verdict::Warn);
         assert_eq!(verdict(facts(None, true, true)), Verdict::Warn);
         assert_eq!(verdict(facts(None, false, false)), Verdict::Warn);
         assert_eq!(verdict(facts(None, false, true)), Verdict::Fail);
-        let all = nvidia(&facts(Some("Y"), true, false), &Outcome::NotNeeded);
+        let all = nvidia(
+            &facts(Some("Y"), true, false),
+            &Outcome::NotNeeded,
+            System::Other,
+        );
         let names: Vec<_> = all.iter().map(|c| (c.name.as_str(), c.verdict)).collect();
         assert_eq!(
             names,

@@ -10,13 +10,14 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::app::Context;
-use crate::config::{self, Config};
-use crate::decide::plan::SELECTION_VARS;
+use crate::config::{self, Loaded};
+use crate::decide::plan::{self, SELECTION_VARS};
 use crate::details::nvml;
 use crate::detect::pci::PciAddr;
 use crate::detect::{Machine, Sysfs};
 use crate::error::Result;
 use crate::os::environ::Environ;
+use crate::session::power;
 use crate::session::state::StateDir;
 
 /// Every path doctor looks at outside sysfs (libraries, manifests, `/dev/dri`)
@@ -57,9 +58,41 @@ pub const VULKAN_IMPLICIT_LAYER_DIRS: &[&str] = &[
     "/run/opengl-driver/share/vulkan/implicit_layer.d",
 ];
 
+/// The system the hints are written for: NixOS is configured through
+/// options (`hardware.nvidia.modesetting.enable`), not packages and files
+/// in /etc.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum System {
+    #[default]
+    Other,
+    NixOs,
+}
+
+impl System {
+    /// `other` (packages and files; Debian's and Arch's names), or `nixos`
+    /// (the options to set in configuration.nix) on NixOS.
+    pub fn hint(self, other: &str, nixos: &str) -> String {
+        match self {
+            System::Other => other.to_owned(),
+            System::NixOs => nixos.to_owned(),
+        }
+    }
+}
+
+/// Whether an os-release file says NixOS (`ID=nixos`, quoted or not).
+pub fn os_release_is_nixos(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.trim()
+            .strip_prefix("ID=")
+            .is_some_and(|id| id.trim_matches(|c| c == '"' || c == '\'') == "nixos")
+    })
+}
+
 /// Everything the judgements look at, read once.
 #[derive(Debug)]
 pub struct Facts {
+    /// Which system's hints to give.
+    pub system: System,
     /// Every display-class PCI function, in address order.
     pub display_functions: Vec<DisplayFunction>,
     /// `None` on a fake machine without [`DATA_ROOT_VAR`]: render nodes are
@@ -78,7 +111,12 @@ pub struct Facts {
     /// The config files of the search, in overlay order, and what loading
     /// them gave.
     pub config_paths: Vec<PathBuf>,
-    pub config: Result<Config>,
+    /// The merged config and a warning per file skipped; an error only for
+    /// `--config FILE`.
+    pub config: Result<Loaded>,
+    /// `GPU_LAUNCH_GPU` when set: its SPEC as gpu-launch reads it, or the
+    /// warning that says a launch ignores it.
+    pub gpu_launch_gpu: Option<std::result::Result<String, String>>,
     pub session: SessionFact,
 }
 
@@ -88,10 +126,11 @@ pub struct Facts {
 pub enum SessionFact {
     /// `XDG_RUNTIME_DIR` is unset, empty or relative.
     NoRuntimeDir,
-    /// The state directory (which may not exist yet) and what it holds.
+    /// The state directory (which may not exist yet) and what it holds:
+    /// the mode in force, as `--mode` shows it, and the pending `--next`.
     Usable {
         dir: PathBuf,
-        mode: &'static str,
+        mode: String,
         next: Option<String>,
     },
     /// Why it cannot be used.
@@ -188,6 +227,7 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
     let files = Files::new(ctx.env);
     let search = config::Search::new(config_flag, ctx.env);
     Facts {
+        system: system(ctx, &files),
         display_functions: display_functions(&ctx.sysfs),
         render_nodes: (!ctx.fixture || !files.is_real()).then(|| render_nodes(&files, machine)),
         power: power(&ctx.sysfs, machine),
@@ -211,19 +251,20 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
         thunderbolt: thunderbolt(&ctx.sysfs),
         config_paths: search.paths().iter().map(|p| p.to_path_buf()).collect(),
         config: config::load(&search),
-        session: session(ctx.env),
+        gpu_launch_gpu: plan::env_choice(ctx.env).map(|r| r.map(|c| c.spec.to_string())),
+        session: session(ctx),
     }
 }
 
 /// The session state, read as `--status` reads it (never changed).
-fn session(env: &Environ<'_>) -> SessionFact {
-    let Some(dir) = StateDir::from_env(env) else {
+fn session(ctx: &Context<'_>) -> SessionFact {
+    let Some(dir) = StateDir::from_env(ctx.env) else {
         return SessionFact::NoRuntimeDir;
     };
     match dir.inspect() {
         Ok(state) => SessionFact::Usable {
             dir: dir.path().to_path_buf(),
-            mode: state.mode.as_str(),
+            mode: state.mode.in_force(|| power::read(&ctx.sysfs)).describe(),
             next: state.next.map(|s| s.to_string()),
         },
         Err(e) => SessionFact::Unusable(e.to_string()),
@@ -280,6 +321,23 @@ impl Files {
                     entries.into_iter().next()
                 }
             })
+    }
+}
+
+/// NixOS has `/etc/NIXOS`, and `ID=nixos` in os-release. A fake machine
+/// (`GPU_LAUNCH_SYSFS_ROOT`) reads them only under [`DATA_ROOT_VAR`], never
+/// the real system's.
+fn system(ctx: &Context<'_>, files: &Files) -> System {
+    if ctx.fixture && files.is_real() {
+        return System::Other;
+    }
+    let os_release = ["/etc/os-release", "/usr/lib/os-release"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(files.path(p)).ok());
+    if files.path("/etc/NIXOS").exists() || os_release.is_some_and(|t| os_release_is_nixos(&t)) {
+        System::NixOs
+    } else {
+        System::Other
     }
 }
 
@@ -347,9 +405,9 @@ fn render_nodes(files: &Files, machine: &Machine) -> Vec<RenderNode> {
                     group: group_name(meta.gid()),
                     in_group: user_groups().contains(&meta.gid()),
                     access: nix::unistd::access(&path, AccessFlags::R_OK | AccessFlags::W_OK)
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.desc().to_owned()),
                 })
-                .map_err(|e| e.to_string());
+                .map_err(|e| crate::error::io_words(&e));
             RenderNode {
                 number,
                 gpu: g.describe(),
@@ -471,4 +529,22 @@ fn thunderbolt(sys: &Sysfs) -> Vec<TbDevice> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_says_nixos_by_its_id() {
+        let nixos = "BUG_REPORT_URL=\"https://github.com/NixOS/nixpkgs/issues\"\nID=nixos\n\
+                     NAME=NixOS\nVERSION_ID=\"24.11\"\n";
+        assert!(os_release_is_nixos(nixos));
+        assert!(os_release_is_nixos("ID=\"nixos\"\n"));
+        assert!(!os_release_is_nixos(
+            "ID=debian\nID_LIKE=nixos-not\nNAME=\"Debian\"\n"
+        ));
+        assert!(!os_release_is_nixos("ID_LIKE=nixos\nID=other\n"));
+        assert!(!os_release_is_nixos(""));
+    }
 }

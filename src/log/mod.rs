@@ -5,21 +5,83 @@
 //! - Warnings (a fallback, a note of the plan) and errors always reach the
 //!   user: on stderr, and, when stderr is not a terminal (a Hyprland keybind
 //!   sends it to /dev/null, a desktop file to nowhere anyone reads), also in
-//!   the systemd journal ([`journal`]). Nothing is set up for this unless
-//!   there is something to say.
+//!   the systemd journal ([`journal`]) and, after it, as a desktop
+//!   notification ([`notify`]; the config key `notify` says which). Nothing
+//!   is set up for this unless there is something to say: a quiet launch
+//!   runs no D-Bus code at all.
+//! - Writing to stderr never kills, stops or holds up the launch: a closed
+//!   stderr, a pipe nobody reads or whose reader is gone, drops the line
+//!   (the journal has it), and SIGPIPE is never raised
+//!   (`os::sys::write_stderr`).
 
 pub mod journal;
+pub mod notify;
 
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 
 use journal::Priority;
+use notify::Urgency;
+
+use crate::os::sys;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Which messages become desktop notifications (the config key `notify`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Notify {
+    /// Warnings and errors (the default).
+    #[default]
+    Warnings = 0,
+    /// Errors only: nothing started.
+    Errors = 1,
+    Never = 2,
+}
+
+impl Notify {
+    /// The config values, in order.
+    pub const NAMES: [&'static str; 3] = ["warnings", "errors", "never"];
+
+    pub fn parse(text: &str) -> Option<Notify> {
+        match text {
+            "warnings" => Some(Notify::Warnings),
+            "errors" => Some(Notify::Errors),
+            "never" => Some(Notify::Never),
+            _ => None,
+        }
+    }
+}
+
+/// The whole time desktop notifications may take in one run, from the
+/// first (a warning and then an error share it). Measured: 0.3 ms when a
+/// notification server answers; every failure is given up on by then.
+pub const NOTIFY_DEADLINE: Duration = Duration::from_millis(25);
+
+static NOTIFY: AtomicU8 = AtomicU8::new(Notify::Warnings as u8);
+/// `DBUS_SESSION_BUS_ADDRESS`, set once by [`set_session_bus`].
+static BUS: OnceLock<Box<[u8]>> = OnceLock::new();
+/// When the notification time runs out, set by the first notification.
+static NOTIFY_END: OnceLock<Instant> = OnceLock::new();
+
+/// The session bus that desktop notifications go to: the value of
+/// `DBUS_SESSION_BUS_ADDRESS` (no fallback: unset means no notification).
+pub fn set_session_bus(address: Option<&[u8]>) {
+    if let Some(a) = address {
+        let _ = BUS.set(a.into());
+    }
+}
+
+/// What the config's `notify` says (the default until a valid config is
+/// read, and when none is).
+pub fn set_notify(level: Notify) {
+    NOTIFY.store(level as u8, Ordering::Relaxed);
+}
 
 /// Where journal messages go instead of journald's socket (testing hook).
 pub fn set_journal_socket(path: Option<&[u8]>) {
@@ -42,7 +104,7 @@ pub fn init(verbose: bool, filter: Option<&[u8]>) {
     };
     let subscriber = tracing_subscriber::registry().with(
         tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(|| Stderr)
             .with_target(false)
             .without_time()
             .with_filter(targets),
@@ -52,6 +114,20 @@ pub fn init(verbose: bool, filter: Option<&[u8]>) {
     }
     if let Some(bad) = bad {
         tracing::warn!("GPU_LAUNCH_LOG={bad:?} is not a tracing filter; using debug");
+    }
+}
+
+/// The `-v` log's writer: each line through [`sys::write_stderr`].
+struct Stderr;
+
+impl std::io::Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sys::write_stderr(buf);
+        Ok(buf.len().min(sys::STDERR_WRITE_MAX))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -70,34 +146,74 @@ pub fn warn(notes: &[String]) {
         }
         return;
     }
-    let mut stderr = std::io::stderr().lock();
     for n in notes {
-        let _ = writeln!(stderr, "gpu-launch: warning: {}", one_line(n));
+        to_stderr("gpu-launch: warning: ", n);
     }
-    drop(stderr);
     if !std::io::stderr().is_terminal() {
         to_journal(notes, Priority::Warning);
+        if NOTIFY.load(Ordering::Relaxed) == Notify::Warnings as u8 {
+            let lines: Vec<std::borrow::Cow<'_, str>> = notes.iter().map(|n| one_line(n)).collect();
+            desktop_notification(&lines.join("\n"), Urgency::Normal);
+        }
     }
+}
+
+/// A warning for the person who asked (`--list --json`, whose stdout has
+/// no place for it): `gpu-launch: warning: <message>` on stderr only.
+pub fn warning_here(message: &str) {
+    to_stderr("gpu-launch: warning: ", message);
 }
 
 /// A remark for the person at the terminal (`--print-env`, desktop-file
 /// operations): `gpu-launch: note: <message>` on stderr only.
 pub fn note(message: &str) {
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "gpu-launch: note: {}",
-        one_line(message)
-    );
+    to_stderr("gpu-launch: note: ", message);
 }
 
 /// Reports an error: the one line `gpu-launch: <message>` on stderr, and,
 /// when stderr is not a terminal (a keybind, a desktop file), the journal.
 pub fn error(message: &str) {
-    let mut line = format!("gpu-launch: {}", one_line(message));
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    to_stderr("gpu-launch: ", message);
     if !VERBOSE.load(Ordering::Relaxed) && !std::io::stderr().is_terminal() {
         to_journal(&[message.to_owned()], Priority::Error);
+        if NOTIFY.load(Ordering::Relaxed) != Notify::Never as u8 {
+            desktop_notification(&one_line(message), Urgency::Critical);
+        }
+    }
+}
+
+/// `prefix` and `message` as one line on stderr, if stderr takes it now
+/// (see the module comment); cut to what one write may carry.
+fn to_stderr(prefix: &str, message: &str) {
+    let mut line = String::with_capacity(prefix.len() + message.len() + 1);
+    line.push_str(prefix);
+    line.push_str(&one_line(message));
+    if line.len() >= sys::STDERR_WRITE_MAX {
+        let mut end = sys::STDERR_WRITE_MAX - 4;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push('…');
+    }
+    line.push('\n');
+    sys::write_stderr(line.as_bytes());
+}
+
+/// Shows `body` as a desktop notification (summary `gpu-launch`) on the
+/// session bus, within what is left of [`NOTIFY_DEADLINE`]; silent on any
+/// failure (stderr and the journal have the message).
+fn desktop_notification(body: &str, urgency: Urgency) {
+    let Some(address) = BUS.get() else {
+        return;
+    };
+    let end = *NOTIFY_END.get_or_init(|| Instant::now() + NOTIFY_DEADLINE);
+    let left = end.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return;
+    }
+    if let Err(e) = notify::send(address, "gpu-launch", body, urgency, left) {
+        tracing::debug!("no desktop notification: {e}");
     }
 }
 

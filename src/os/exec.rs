@@ -8,16 +8,18 @@
 //! starts with what the caller gave, as after a shell's `exec`.
 
 use std::ffi::{CStr, CString, OsStr};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
 use crate::decide::plan::Plan;
-use crate::error::{Error, Result};
+use crate::decide::program;
+use crate::error::{Error, Result, io_words};
 use crate::os::environ::Environ;
+use crate::os::files::{self, Links};
 
 /// The search path `execvp` uses when `PATH` is unset (glibc `_CS_PATH`).
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
@@ -25,67 +27,271 @@ const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 /// The shell that runs a file the kernel refuses as a format (`ENOEXEC`).
 const SHELL: &CStr = c"/bin/sh";
 
+/// How much of PROGRAM is read to name what it needs to start (its `#!`
+/// line, its ELF program headers); read only after a failure, or for
+/// `--dry-run`.
+const HEAD_MAX: u64 = 4096;
+
 /// Resolves PROGRAM: a name with a `/` is used as is (relative to the current
 /// directory), anything else is looked up in `path` (the caller's `PATH`,
 /// `/bin:/usr/bin` when unset; empty entries mean the current directory).
-/// Errors are 127 (not found) or 126 (found, not executable).
+/// Errors are 127 (not found) or 126 (found, not executable: not a regular
+/// file, no execute permission), as the launch's `execve` would give them.
 pub fn resolve(program: &OsStr, path: Option<&[u8]>) -> Result<PathBuf> {
     let shown = || program.to_string_lossy().into_owned();
     let bytes = program.as_bytes();
     if bytes.is_empty() {
-        return Err(Error::NotFound { program: shown() });
+        return Err(Error::NotFound {
+            program: shown(),
+            hint: " (the PROGRAM argument is empty)".into(),
+        });
     }
     if bytes.contains(&b'/') {
         let p = Path::new(program);
-        check_executable(p).map_err(|source| classify(shown(), source))?;
+        check_executable(p).map_err(|why| classify(shown(), p, why))?;
         return Ok(absolute(p));
     }
-    let path = path.unwrap_or(DEFAULT_PATH);
+    let search = path.unwrap_or(DEFAULT_PATH);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match which::which_in(program, Some(OsStr::from_bytes(path)), &cwd) {
-        Ok(found) => Ok(absolute(&found)),
-        Err(_) => {
-            // Like a shell: a file of that name that is not executable is a
-            // 126 ("Permission denied"), no file at all a 127.
-            let exists = path.split(|b| *b == b':').any(|dir| {
-                let dir = if dir.is_empty() {
-                    cwd.clone()
-                } else {
-                    cwd.join(OsStr::from_bytes(dir))
-                };
-                std::fs::metadata(dir.join(program)).is_ok_and(|m| !m.is_dir())
+    if let Ok(found) = which::which_in(program, Some(OsStr::from_bytes(search)), &cwd) {
+        return Ok(absolute(&found));
+    }
+    // Like a shell: a file of that name that cannot be executed is a 126
+    // (execvp reports its EACCES when nothing later in PATH runs), no file
+    // at all a 127.
+    let dirs = search.split(|b| *b == b':').map(|dir| {
+        if dir.is_empty() {
+            cwd.clone()
+        } else {
+            cwd.join(OsStr::from_bytes(dir))
+        }
+    });
+    for dir in dirs {
+        let candidate = dir.join(program);
+        if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
+            let why = check_executable(&candidate)
+                .err()
+                .unwrap_or_else(|| Why::Os(io::Error::from_raw_os_error(libc::EACCES)));
+            return Err(Error::CannotExecute {
+                program: shown(),
+                why: format!("{} ({})", why.words(), candidate.display()),
             });
-            if exists {
-                Err(Error::CannotExecute {
-                    program: shown(),
-                    source: io::Error::from(io::ErrorKind::PermissionDenied),
-                })
-            } else {
-                Err(Error::NotFound { program: shown() })
+        }
+    }
+    Err(Error::NotFound {
+        program: shown(),
+        hint: not_found_hint(bytes, path),
+    })
+}
+
+/// Why a file cannot be executed.
+#[derive(Debug)]
+enum Why {
+    /// What `stat` or `access` said.
+    Os(io::Error),
+    /// Not a regular file (`execve` says `EACCES`): a FIFO, a socket, ...
+    NotAFile(&'static str),
+}
+
+impl Why {
+    fn words(&self) -> String {
+        match self {
+            Why::Os(e) if e.raw_os_error() == Some(libc::EACCES) => {
+                "Permission denied (not executable by you: chmod +x, or a directory on the way \
+                 you may not search)"
+                    .to_owned()
             }
+            Why::Os(e) => io_words(e),
+            Why::NotAFile(kind) => format!("Permission denied (it is {kind}, not a program file)"),
         }
     }
 }
 
-fn check_executable(p: &Path) -> io::Result<()> {
-    let meta = std::fs::metadata(p)?;
-    if meta.is_dir() {
-        return Err(io::Error::from_raw_os_error(libc::EISDIR));
+/// What `execve` demands before it looks inside the file: a regular file
+/// that the caller may execute (`access(X_OK)`, which also says no on a
+/// `noexec` mount).
+fn check_executable(p: &Path) -> std::result::Result<(), Why> {
+    let meta = std::fs::metadata(p).map_err(Why::Os)?;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return Err(Why::Os(io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(Why::NotAFile(what));
     }
     if meta.permissions().mode() & 0o111 == 0
         || nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_err()
     {
-        return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        return Err(Why::Os(io::Error::from_raw_os_error(libc::EACCES)));
     }
     Ok(())
 }
 
-fn classify(program: String, source: io::Error) -> Error {
-    if source.kind() == io::ErrorKind::NotFound {
-        Error::NotFound { program }
-    } else {
-        Error::CannotExecute { program, source }
+/// 127 for a path that leads to nothing (`ENOENT`, a dangling link), 126
+/// for anything else.
+fn classify(program: String, p: &Path, why: Why) -> Error {
+    match why {
+        Why::Os(e) if e.kind() == io::ErrorKind::NotFound => Error::NotFound {
+            program,
+            hint: dangling(p),
+        },
+        why => Error::CannotExecute {
+            program,
+            why: why.words(),
+        },
     }
+}
+
+/// ` (a symbolic link to X, which does not exist)` for a dangling link.
+fn dangling(p: &Path) -> String {
+    match std::fs::read_link(p) {
+        Ok(target) => format!(
+            " (a symbolic link to {}, which does not exist)",
+            target.display()
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+/// What a 127 adds for a name looked up in PATH: an empty or unset PATH,
+/// and gpu-launch's own option when PROGRAM is named like one
+/// (`gpu-launch list`).
+fn not_found_hint(name: &[u8], path: Option<&[u8]>) -> String {
+    let mut parts = Vec::new();
+    match path {
+        None => parts.push("PATH is unset, so only /bin and /usr/bin were searched".to_owned()),
+        Some([]) => {
+            parts.push("PATH is empty, so only the current directory was searched".to_owned());
+        }
+        Some(_) => {}
+    }
+    if let Some(option) = program::own_option(name) {
+        parts.push(format!(
+            "to use gpu-launch's own option, write gpu-launch --{option}"
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+/// For `--dry-run`: what the kernel would refuse once it looks inside a file
+/// [`resolve`] accepted: a `#!` interpreter or an ELF program loader that is
+/// missing or cannot be executed (126, as the launch says). A file with
+/// neither (a script without `#!`) runs under `/bin/sh` and passes.
+pub fn check_runnable(path: &Path, program: &OsStr) -> Result<()> {
+    match needs(path) {
+        Some(need) => match check_executable(&need.path) {
+            Ok(()) => Ok(()),
+            Err(why) => Err(Error::CannotExecute {
+                program: program.to_string_lossy().into_owned(),
+                why: need.words(&why),
+            }),
+        },
+        None => Ok(()),
+    }
+}
+
+/// What a program file needs to start besides itself.
+struct Need {
+    path: PathBuf,
+    /// `#!` interpreter (true) or ELF program loader (false).
+    script: bool,
+}
+
+impl Need {
+    fn words(&self, why: &Why) -> String {
+        let what = if self.script {
+            "its interpreter"
+        } else {
+            "its program loader"
+        };
+        let named = if self.script {
+            "named on its #! line"
+        } else {
+            "its ELF interpreter"
+        };
+        match why {
+            Why::Os(e) if e.kind() == io::ErrorKind::NotFound => {
+                format!("{what} {} ({named}) is not installed", self.path.display())
+            }
+            why => format!(
+                "{what} {} ({named}) cannot be executed: {}",
+                self.path.display(),
+                why.words()
+            ),
+        }
+    }
+}
+
+/// The `#!` interpreter or ELF `PT_INTERP` of the file at `path`, from its
+/// first [`HEAD_MAX`] bytes.
+fn needs(path: &Path) -> Option<Need> {
+    let file = files::open_for_reading(path, Links::Follow).ok()??;
+    let mut head = Vec::with_capacity(256);
+    file.take(HEAD_MAX).read_to_end(&mut head).ok()?;
+    if let Some(line) = head.strip_prefix(b"#!") {
+        let line = line.split(|b| *b == b'\n').next()?;
+        let interpreter = line
+            .split(|b| *b == b' ' || *b == b'\t')
+            .find(|w| !w.is_empty())?;
+        return Some(Need {
+            path: PathBuf::from(OsStr::from_bytes(interpreter)),
+            script: true,
+        });
+    }
+    elf_interpreter(&head).map(|interp| Need {
+        path: PathBuf::from(OsStr::from_bytes(interp)),
+        script: false,
+    })
+}
+
+/// The `PT_INTERP` path of a little-endian ELF file whose program headers
+/// lie within `head` (elf(5)); `None` for anything else.
+fn elf_interpreter(head: &[u8]) -> Option<&[u8]> {
+    if head.get(..4)? != b"\x7fELF" || *head.get(5)? != 1 {
+        return None;
+    }
+    let wide = *head.get(4)? == 2;
+    let n = |at: usize, len: usize| -> Option<usize> {
+        let bytes = head.get(at..at + len)?;
+        let mut v = 0u64;
+        for (i, b) in bytes.iter().enumerate() {
+            v |= u64::from(*b) << (8 * i);
+        }
+        usize::try_from(v).ok()
+    };
+    let (phoff, phentsize, phnum) = if wide {
+        (n(0x20, 8)?, n(0x36, 2)?, n(0x38, 2)?)
+    } else {
+        (n(0x1c, 4)?, n(0x2a, 2)?, n(0x2c, 2)?)
+    };
+    for i in 0..phnum.min(64) {
+        let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
+        const PT_INTERP: usize = 3;
+        if n(at, 4)? != PT_INTERP {
+            continue;
+        }
+        let (offset, size) = if wide {
+            (n(at + 0x08, 8)?, n(at + 0x20, 8)?)
+        } else {
+            (n(at + 0x04, 4)?, n(at + 0x10, 4)?)
+        };
+        let path = head.get(offset..offset.checked_add(size)?)?;
+        return path.split(|b| *b == 0).next().filter(|p| !p.is_empty());
+    }
+    None
 }
 
 /// `p` made absolute against the current directory, without resolving links.
@@ -127,10 +333,16 @@ pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
     };
     // A plan whose PROGRAM was never resolved has nothing to run.
     let Some(program) = &plan.program else {
-        return Error::NotFound { program: shown() };
+        return Error::NotFound {
+            program: shown(),
+            hint: String::new(),
+        };
     };
     let Ok(path) = CString::new(program.as_os_str().as_bytes()) else {
-        return Error::NotFound { program: shown() };
+        return Error::NotFound {
+            program: shown(),
+            hint: String::new(),
+        };
     };
     let mut owned = Vec::new();
     let envp = envp(env, plan, &mut owned);
@@ -139,25 +351,58 @@ pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
         Err(e) => e,
         Ok(never) => match never {},
     };
-    let errno = if errno == Errno::ENOEXEC {
+    let (errno, under_sh) = if errno == Errno::ENOEXEC {
         // Not a binary the kernel knows and no `#!`: run it under /bin/sh,
         // as execvp does.
         let mut sh_argv: Vec<&CStr> = vec![SHELL, &path];
         sh_argv.extend(argv.iter().skip(1).copied());
         match nix::unistd::execve(SHELL, &sh_argv, &envp) {
-            Err(e) => e,
+            Err(e) => (e, true),
             Ok(never) => match never {},
         }
     } else {
-        errno
+        (errno, false)
     };
-    let source = io::Error::from_raw_os_error(errno as i32);
-    if errno == Errno::ENOENT && !program.exists() {
-        Error::NotFound { program: shown() }
-    } else {
-        Error::CannotExecute {
+    let words = |e: Errno| io_words(&io::Error::from_raw_os_error(e as i32));
+    if under_sh {
+        return Error::CannotExecute {
             program: shown(),
-            source,
+            why: format!(
+                "it is not a program the kernel knows and /bin/sh, which runs such files, \
+                 cannot be run: {}",
+                words(errno)
+            ),
+        };
+    }
+    if errno == Errno::ENOENT {
+        // The file is gone, or what it needs to start is missing.
+        if !program.exists() {
+            return Error::NotFound {
+                program: shown(),
+                hint: dangling(program),
+            };
         }
+        let why = match needs(program) {
+            Some(need) => need.words(&Why::Os(io::Error::from_raw_os_error(libc::ENOENT))),
+            None => {
+                "a file it needs to start (its interpreter or program loader) is missing".to_owned()
+            }
+        };
+        return Error::CannotExecute {
+            program: shown(),
+            why,
+        };
+    }
+    let why = match (errno, needs(program)) {
+        // EACCES from the interpreter: name it.
+        (Errno::EACCES, Some(need)) if check_executable(&need.path).is_err() => {
+            need.words(&Why::Os(io::Error::from_raw_os_error(libc::EACCES)))
+        }
+        (Errno::EACCES, _) => Why::Os(io::Error::from_raw_os_error(libc::EACCES)).words(),
+        (e, _) => words(e),
+    };
+    Error::CannotExecute {
+        program: shown(),
+        why,
     }
 }

@@ -6,6 +6,18 @@
 //!
 //! One rule, one wording: [`check`] and [`check_dir`] refuse with
 //! `Error::Untrusted`, whose reason comes from [`judge`].
+//!
+//! Config files also need their directories trusted, as ssh checks
+//! `~/.ssh/authorized_keys` ([`check_ancestors`]): whoever can write a
+//! directory above the file can put another file in its place. Every
+//! directory from the file's own up to `/` is checked (ssh stops at the home
+//! directory; a config file may live anywhere, `/etc` or a path in
+//! `$GPU_LAUNCH_CONFIG`, so the walk always goes to the top). One exception:
+//! a directory writable by others that has the sticky bit and is owned by
+//! root or the user (`/tmp`, `/var/tmp`, `/dev/shm`). There, others may add
+//! entries but cannot rename or remove the user's, and each entry below it
+//! on the way to the file is checked in its turn, so nothing in the path can
+//! be swapped.
 
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
@@ -16,6 +28,28 @@ use crate::error::{Error, Result};
 /// Why a file with permission bits `mode`, owned by `owner`, cannot be
 /// trusted by user `uid`; `None` when it can. Pure.
 pub fn judge(mode: u32, owner: u32, uid: u32) -> Option<String> {
+    judge_as(mode, owner, uid, "it", "on it")
+}
+
+/// [`judge`] for a directory above a file, named `dir`: a sticky directory
+/// owned by root or the user may be writable by others (see the module
+/// comment).
+pub fn judge_dir(mode: u32, owner: u32, uid: u32, dir: &Path) -> Option<String> {
+    let sticky = mode & 0o1000 != 0;
+    let mode = if sticky { mode & !0o022 } else { mode };
+    let shown = dir.display();
+    judge_as(
+        mode,
+        owner,
+        uid,
+        &format!("its directory {shown}"),
+        &shown.to_string(),
+    )
+}
+
+/// The reason, with `subject` for what is judged (`it`, `its directory
+/// /x`) and `target` for where chmod goes (`on it`, `/x`).
+fn judge_as(mode: u32, owner: u32, uid: u32, subject: &str, target: &str) -> Option<String> {
     if mode & 0o022 != 0 {
         let who = if mode & 0o002 != 0 {
             "others"
@@ -23,13 +57,13 @@ pub fn judge(mode: u32, owner: u32, uid: u32) -> Option<String> {
             "its group"
         };
         return Some(format!(
-            "it is writable by {who} (mode {:o}); run chmod go-w on it",
+            "{subject} is writable by {who} (mode {:o}); run chmod go-w {target}",
             mode & 0o7777
         ));
     }
     if owner != uid && owner != 0 {
         return Some(format!(
-            "it is owned by uid {owner}, neither you (uid {uid}) nor root"
+            "{subject} is owned by uid {owner}, neither you (uid {uid}) nor root"
         ));
     }
     None
@@ -99,6 +133,24 @@ pub fn judge_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
     judge_kind(mode, want).or_else(|| judge(mode, owner, nix::unistd::getuid().as_raw()))
 }
 
+/// Applies the rule to every directory above the file `path` (see the
+/// module comment), from its own directory up to `/`. The path is made
+/// absolute and free of symbolic links first, so the directories checked
+/// are those the file is really in.
+pub fn check_ancestors(path: &Path) -> Result<()> {
+    let real = std::fs::canonicalize(path).map_err(Error::io("cannot resolve", path))?;
+    let uid = nix::unistd::getuid().as_raw();
+    let mut dir = real.parent();
+    while let Some(d) = dir {
+        let meta = std::fs::metadata(d).map_err(Error::io("cannot look at", d))?;
+        if let Some(why) = judge_dir(meta.mode(), meta.uid(), uid, d) {
+            return Err(untrusted(path, why));
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
 /// The refusal of `path`.
 pub fn untrusted(path: &Path, why: impl Into<String>) -> Error {
     Error::Untrusted {
@@ -116,15 +168,13 @@ mod tests {
         for (mode, owner) in [(0o644, 1000), (0o600, 1000), (0o755, 0), (0o1700, 1000)] {
             assert_eq!(judge(mode, owner, 1000), None, "{mode:o} {owner}");
         }
-        let why = judge(0o664, 1000, 1000).unwrap();
-        assert!(
-            why.starts_with("it is writable by its group (mode 664)"),
-            "{why}"
+        assert_eq!(
+            judge(0o664, 1000, 1000).unwrap(),
+            "it is writable by its group (mode 664); run chmod go-w on it"
         );
-        let why = judge(0o1777, 1000, 1000).unwrap();
-        assert!(
-            why.starts_with("it is writable by others (mode 1777)"),
-            "{why}"
+        assert_eq!(
+            judge(0o1777, 1000, 1000).unwrap(),
+            "it is writable by others (mode 1777); run chmod go-w on it"
         );
         assert_eq!(
             judge(0o644, 4321, 1000).unwrap(),
@@ -148,5 +198,61 @@ mod tests {
             judge_kind(libc::S_IFSOCK | 0o600, Kind::File).unwrap(),
             "it is a socket, not a regular file"
         );
+    }
+
+    #[test]
+    fn directories_above_a_file_may_be_sticky_but_not_open_to_others() {
+        let d = Path::new("/x");
+        for (mode, owner) in [
+            (0o755, 1000),
+            (0o700, 0),
+            (0o1777, 0),
+            (0o1777, 1000),
+            (0o1775, 0),
+        ] {
+            assert_eq!(judge_dir(mode, owner, 1000, d), None, "{mode:o} {owner}");
+        }
+        assert_eq!(
+            judge_dir(0o777, 0, 1000, d).unwrap(),
+            "its directory /x is writable by others (mode 777); run chmod go-w /x"
+        );
+        assert_eq!(
+            judge_dir(0o775, 1000, 1000, d).unwrap(),
+            "its directory /x is writable by its group (mode 775); run chmod go-w /x"
+        );
+        // Sticky, but someone else's: they could rename what is in it.
+        assert_eq!(
+            judge_dir(0o1777, 4321, 1000, d).unwrap(),
+            "its directory /x is owned by uid 4321, neither you (uid 1000) nor root"
+        );
+    }
+
+    #[test]
+    fn ancestors_are_walked_to_the_top() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a/b");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "").unwrap();
+        let set = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        set(&tmp.path().join("a"), 0o755);
+        set(&dir, 0o755);
+        check_ancestors(&file).unwrap();
+        set(&tmp.path().join("a"), 0o777);
+        let e = check_ancestors(&file).unwrap_err().to_string();
+        let a = std::fs::canonicalize(tmp.path().join("a")).unwrap();
+        assert!(
+            e.contains(&format!("its directory {} is writable", a.display())),
+            "{e}"
+        );
+        // A link to the directory is no way around it.
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        assert!(check_ancestors(&link.join("c.toml")).is_err());
+        set(&tmp.path().join("a"), 0o1777);
+        check_ancestors(&link.join("c.toml")).unwrap();
     }
 }

@@ -2,8 +2,8 @@
 //! (`--next`), kept under `$XDG_RUNTIME_DIR/gpu-launch/` for the login
 //! session.
 //!
-//! Layout: `mode` holds a mode's name (absent: `hybrid`); `next` holds one
-//! SPEC. Both are written atomically (temporary file + rename). A launch
+//! Layout: `mode` holds a mode's name, `integrated` or `auto` (absent:
+//! `hybrid`); `next` holds one SPEC. Both are written atomically (temporary file + rename). A launch
 //! claims `next` by renaming it to a name of its own: `rename` succeeds for
 //! exactly one process, so two racing launches never both use one `--next`.
 //! A launch that does not exec (125, 126, 127) puts it back, unless a newer
@@ -49,6 +49,7 @@ use crate::os::environ::Environ;
 use crate::os::trust::{self, Kind};
 use crate::os::xdg;
 use crate::session::mode::Mode;
+use crate::session::power::PowerSource;
 
 /// The directory under `$XDG_RUNTIME_DIR`.
 pub const DIR_NAME: &str = "gpu-launch";
@@ -74,11 +75,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn session(&self) -> Session {
+    /// `power` is read only in mode `auto`.
+    pub fn session(&self, power: impl FnOnce() -> PowerSource) -> Session {
         Session {
-            integrated: self.mode == Mode::Integrated,
+            integrated: self.mode.in_force(power).integrated(),
             next: self.next.clone(),
-            unusable: None,
+            ..Session::default()
         }
     }
 }
@@ -418,10 +420,18 @@ pub struct ForLaunch {
 }
 
 /// The session for a launch, `--dry-run` or `--print-env`. `decided`: `--gpu`
-/// or `GPU_LAUNCH_GPU` already makes the choice, so nothing is read.
-/// `consume`: a real launch, which claims a pending `--next`. Unusable state
-/// is not an error here: the session says why it is ignored.
-pub fn for_launch(env: &Environ<'_>, decided: bool, consume: bool) -> ForLaunch {
+/// or `GPU_LAUNCH_GPU` already makes the choice, so nothing is read here
+/// (the launch may still ask [`integrated`] later, when the mode can matter).
+/// `consume`: a real launch, which claims a pending `--next`. `power`: the
+/// power source, read only in mode `auto`. Unusable state is not an error
+/// here: it is standing state, and the session's warning says why it is
+/// ignored (the launch shows it, or makes it 125 under `--strict`).
+pub fn for_launch(
+    env: &Environ<'_>,
+    decided: bool,
+    consume: bool,
+    power: impl FnOnce() -> PowerSource,
+) -> ForLaunch {
     if decided {
         return ForLaunch::default();
     }
@@ -435,12 +445,12 @@ pub fn for_launch(env: &Environ<'_>, decided: bool, consume: bool) -> ForLaunch 
     };
     match read {
         Ok((state, claim)) => ForLaunch {
-            session: state.session(),
+            session: state.session(power),
             claim,
         },
         Err(e) => ForLaunch {
             session: Session {
-                unusable: Some(e.to_string()),
+                warnings: vec![ignored(&e.to_string())],
                 ..Session::default()
             },
             claim: None,
@@ -448,19 +458,44 @@ pub fn for_launch(env: &Environ<'_>, decided: bool, consume: bool) -> ForLaunch 
     }
 }
 
-/// The state for `--status` and `--mode`: the default when there is no
-/// state directory; unusable state is a warning (then the default), or with
-/// `strict` an error.
-pub fn peek(env: &Environ<'_>, strict: bool) -> Result<State> {
+/// Whether the mode in force is `integrated`, reading the mode alone (never
+/// `--next`): for a launch whose choice `--gpu` or `GPU_LAUNCH_GPU` made,
+/// asked only when the mode can change its plan (the "hide NVIDIA" rule on
+/// the default GPU). `power` is read only in mode `auto`. `Err`: the warning
+/// for unusable state (then the mode is `hybrid`).
+pub fn integrated(
+    env: &Environ<'_>,
+    power: impl FnOnce() -> PowerSource,
+) -> std::result::Result<bool, String> {
     let Some(dir) = StateDir::from_env(env) else {
-        return Ok(State::default());
+        return Ok(false);
+    };
+    match dir.mode() {
+        Ok(mode) => Ok(mode.in_force(power).integrated()),
+        Err(e) => Err(ignored(&e.to_string())),
+    }
+}
+
+/// The state for `--status` and `--mode` (show): the default when there is
+/// no state directory. Unusable state gives the default and the warning that
+/// says why (the caller shows it: these are queries, which a status bar
+/// polls, so they say it on stderr and in their output only), or with
+/// `strict` an error.
+pub fn peek(env: &Environ<'_>, strict: bool) -> Result<(State, Option<String>)> {
+    let Some(dir) = StateDir::from_env(env) else {
+        return Ok((State::default(), None));
     };
     match dir.peek() {
-        Ok(state) => Ok(state),
-        Err(e) if strict => Err(Error::StrictState(e.to_string())),
+        Ok(state) => Ok((state, None)),
         Err(e) => {
-            crate::log::warn(&[ignored(&e.to_string())]);
-            Ok(State::default())
+            let warning = ignored(&e.to_string());
+            if strict {
+                return Err(Error::Strict {
+                    warning,
+                    by: "--strict".to_owned(),
+                });
+            }
+            Ok((State::default(), Some(warning)))
         }
     }
 }

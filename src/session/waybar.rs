@@ -18,27 +18,46 @@ struct WaybarJson {
 /// `--status --waybar`: one line of JSON for a waybar `custom` module with
 /// `return-type: json`.
 ///
-/// - `text`: the mode, plus the pending `--next`;
-/// - `alt`: the mode (`integrated` / `hybrid`), for `format-icons`;
-/// - `class`: the mode, then `awake` or `asleep` (any non-default GPU awake
-///   or none; absent without such a GPU), then `next` when one is pending;
-/// - `tooltip`: one line per GPU (Pango markup, escaped).
+/// - `text`: the mode (`auto: integrated` under `auto`), plus the pending
+///   `--next`;
+/// - `alt`: the mode in force (`integrated` / `hybrid`), for `format-icons`;
+/// - `class`: the mode in force, then `auto` when set to `auto`, then
+///   `awake` or `asleep` (any non-default GPU awake or none; absent without
+///   such a GPU), then `held` when some process holds a non-default GPU's
+///   node, then `next` when one is pending, then `warning` when the session
+///   state was ignored (unusable);
+/// - `tooltip`: the mode and why, then one line per GPU, an awake
+///   non-default one naming the processes that hold it, then a `Warning:`
+///   line per warning (Pango markup, escaped).
 pub fn render(s: &Overview<'_>) -> String {
-    let mode = s.mode.as_str();
-    let text = match &s.next {
-        Some(spec) => format!("{mode} (next: {spec})"),
+    let mode = s.mode.mode.as_str();
+    let shown = match s.mode.reason() {
+        Some(_) => format!("{}: {mode}", s.mode.set.as_str()),
         None => mode.to_owned(),
     };
+    let text = match &s.next {
+        Some(spec) => format!("{shown} (next: {spec})"),
+        None => shown,
+    };
     let mut class = vec![mode];
+    if s.mode.reason().is_some() {
+        class.push(s.mode.set.as_str());
+    }
     match s.offload_awake() {
         Some(true) => class.push("awake"),
         Some(false) => class.push("asleep"),
         None => {}
     }
+    if s.offload_held() {
+        class.push("held");
+    }
     if s.next.is_some() {
         class.push("next");
     }
-    let mut tooltip = format!("Mode: {mode}");
+    if !s.notes.is_empty() {
+        class.push("warning");
+    }
+    let mut tooltip = format!("Mode: {}", s.mode.describe());
     match &s.next {
         Some(spec) => {
             let _ = write!(tooltip, "\nNext launch: {spec}");
@@ -62,6 +81,12 @@ pub fn render(s: &Overview<'_>) -> String {
         if i == 0 {
             tooltip.push_str(" (default)");
         }
+        if let Some(held) = s.held_note(i) {
+            let _ = write!(tooltip, ", {held}");
+        }
+    }
+    for n in &s.notes {
+        let _ = write!(tooltip, "\nWarning: {}", crate::log::one_line(n));
     }
     let doc = WaybarJson {
         text: pango_escape(&text),

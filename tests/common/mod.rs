@@ -2,8 +2,10 @@
 //! fixture machine, find the external tools a test needs, run them, trace
 //! them.
 
+pub mod dbus;
 pub mod fake_nvml;
 pub mod fixture;
+pub mod holder;
 pub mod probe;
 
 use std::ffi::OsStr;
@@ -228,6 +230,7 @@ pub struct Probe {
     pub env: Vec<Vec<u8>>,
     pub cwd: Vec<u8>,
     pub blocked: Vec<i32>,
+    pub pending: Vec<i32>,
     pub ignored: Vec<i32>,
     pub fds: Vec<i32>,
 }
@@ -252,6 +255,7 @@ impl Probe {
                 "env" => p.env.push(unhex(v)),
                 "cwd" => p.cwd = unhex(v),
                 "blocked" => p.blocked.push(v.parse().unwrap()),
+                "pending" => p.pending.push(v.parse().unwrap()),
                 "ignored" => p.ignored.push(v.parse().unwrap()),
                 "fd" => p.fds.push(v.parse().unwrap()),
                 _ => {}

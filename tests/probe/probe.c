@@ -1,6 +1,6 @@
 /* The probe: a program gpu-launch execs in tests. It records what it was
- * started with (pid, argv, environment, cwd, signal mask and ignored
- * signals, open descriptors) to the file named by $PROBE_OUT, one
+ * started with (pid, argv, environment, cwd, signal mask, pending and
+ * ignored signals, open descriptors) to the file named by $PROBE_OUT, one
  * `key value` per line, strings hex-encoded so any byte survives. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -29,10 +29,12 @@ int main(int argc, char **argv) {
     for (char **e = environ; *e; e++) hex(f, "env", *e);
     char cwd[4096];
     if (getcwd(cwd, sizeof cwd)) hex(f, "cwd", cwd);
-    sigset_t mask;
+    sigset_t mask, pending;
     sigprocmask(SIG_BLOCK, NULL, &mask);
+    sigpending(&pending);
     for (int s = 1; s < NSIG; s++) {
         if (sigismember(&mask, s) == 1) fprintf(f, "blocked %d\n", s);
+        if (sigismember(&pending, s) == 1) fprintf(f, "pending %d\n", s);
         struct sigaction sa;
         if (sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) fprintf(f, "ignored %d\n", s);
     }

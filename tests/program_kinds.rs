@@ -1,0 +1,198 @@
+//! `--dry-run` and the launch agree on 126/127 for every kind of file
+//! PROGRAM can name: each kind is set up once, then dry-run and launched,
+//! by path and through PATH. A dry run that fails still prints the plan
+//! (`program` null, a note).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::common::{Env, fixture, probe_as, write_executable};
+
+fn chmod(p: &Path, mode: u32) {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::geteuid() == 0
+    }
+}
+
+/// The probe with its ELF loader (`PT_INTERP`) renamed to one that does not
+/// exist: `None` where the probe has none to rename (a static build).
+fn without_loader(dir: &Path) -> Option<PathBuf> {
+    let mut bytes = std::fs::read(crate::common::probe_binary()).unwrap();
+    let at = bytes.windows(3).position(|w| w == b"ld-")?;
+    bytes[at..at + 3].copy_from_slice(b"zz-");
+    let to = dir.join("noloader");
+    write_from_child(&to, &bytes, 0o755);
+    Some(to)
+}
+
+/// Writes a file from a child process, so that no write descriptor is ever
+/// open in this (multi-threaded) test process: a concurrent fork could
+/// inherit it and make an exec of the file fail with ETXTBSY.
+fn write_from_child(path: &Path, bytes: &[u8], mode: u32) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("cat > \"$1\" && chmod \"$2\" \"$1\"")
+        .arg("sh")
+        .arg(path)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "cannot write {}",
+        path.display()
+    );
+}
+
+/// Every kind of file, as (what, path, expected status by path, expected
+/// status when looked up in PATH). In PATH, what is not a regular file is
+/// passed over, as the shells do (a directory, a FIFO: 127 for a directory,
+/// 126 for the rest, which `execvp` would try and fail).
+fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
+    let root = is_root();
+    let mut out = vec![("an executable", probe_as(dir, "exe"), 0, 0)];
+    // A copy, not a link: its mode is its own.
+    let plain = dir.join("plain");
+    let probe = std::fs::read(crate::common::probe_binary()).unwrap();
+    write_from_child(&plain, &probe, 0o644);
+    out.push(("a regular file without execute bits", plain, 126, 126));
+    let d = dir.join("dir");
+    std::fs::create_dir(&d).unwrap();
+    chmod(&d, 0o755);
+    out.push(("a directory", d, 126, 127));
+    let fifo = dir.join("fifo");
+    nix_mkfifo(&fifo);
+    chmod(&fifo, 0o755);
+    out.push(("a FIFO with execute bits", fifo, 126, 126));
+    let sock = dir.join("sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    std::mem::forget(listener);
+    chmod(&sock, 0o755);
+    out.push(("a socket with execute bits", sock, 126, 126));
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    out.push(("a dangling symlink", dangling, 127, 127));
+    out.push(("nothing at all", dir.join("missing"), 127, 127));
+    let closed = dir.join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    let inside = probe_as(&closed, "exe");
+    chmod(&closed, 0o600);
+    // Root searches any directory; in PATH, an unsearchable directory is
+    // passed over (bash says "command not found" too).
+    out.push((
+        "a file in a directory without search permission",
+        inside,
+        if root { 0 } else { 126 },
+        if root { 0 } else { 127 },
+    ));
+    let through = dir.join("plain-file");
+    std::fs::write(&through, "").unwrap();
+    out.push(("a path through a file", through.join("x"), 126, 127));
+    let script = dir.join("script");
+    write_executable(&script, "exit 0\n", 0o755);
+    out.push(("a script without #! (runs under /bin/sh)", script, 0, 0));
+    let empty = dir.join("empty");
+    write_executable(&empty, "", 0o755);
+    out.push(("an empty executable file", empty, 0, 0));
+    let missing = dir.join("missing-interpreter");
+    write_executable(&missing, "#!/nonexistent/python9 -u\nprint(1)\n", 0o755);
+    out.push((
+        "a script whose #! interpreter is missing",
+        missing,
+        126,
+        126,
+    ));
+    let bad = dir.join("bad-interpreter");
+    write_executable(&bad, &format!("#!{}\n", dir.join("plain").display()), 0o755);
+    out.push((
+        "a script whose interpreter is not executable",
+        bad,
+        126,
+        126,
+    ));
+    if let Some(p) = without_loader(dir) {
+        out.push(("a binary whose ELF loader is missing", p, 126, 126));
+    }
+    out
+}
+
+fn nix_mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid C string.
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(rc, 0, "mkfifo");
+}
+
+#[test]
+fn dry_run_and_launch_agree_on_126_and_127_for_every_kind_of_file() {
+    let m = fixture::intel_nvidia_laptop();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("probe.out");
+    let env = Env::new(m.root()).set("PROBE_OUT", out.to_str().unwrap());
+    for (what, path, expected, _) in kinds(dir.path()) {
+        let p = path.to_str().unwrap();
+        let dry = env.run(&["--dry-run", "--json", p]);
+        let launched = env.run(&[p]);
+        assert_eq!(
+            (dry.status, launched.status),
+            (expected, expected),
+            "{what}: dry run {dry:?}, launch {launched:?}"
+        );
+        // The plan is printed either way; a failure also says why, once, on
+        // stderr, in the same words as the launch.
+        let plan = dry.json();
+        if expected == 0 {
+            assert_eq!(plan["program"], p, "{what}");
+        } else {
+            assert!(plan["program"].is_null(), "{what}: {plan}");
+            let note = plan["notes"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(
+                dry.stderr.trim_end(),
+                format!("gpu-launch: {}", note.as_str().unwrap()),
+                "{what}"
+            );
+            assert_eq!(dry.stderr, launched.stderr, "{what}: the same message");
+            for bad in ["(os error", "entity not found", "Os {", "kind:"] {
+                assert!(!launched.stderr.contains(bad), "{what}: {launched:?}");
+            }
+        }
+    }
+    chmod(&dir.path().join("closed"), 0o755);
+}
+
+#[test]
+fn through_path_too() {
+    let m = fixture::intel_nvidia_laptop();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("probe.out");
+    for (what, path, _, expected) in kinds(dir.path()) {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            continue;
+        };
+        let env = Env::new(m.root())
+            .set("PROBE_OUT", out.to_str().unwrap())
+            .set("PATH", parent.to_str().unwrap());
+        let name = name.to_str().unwrap();
+        let dry = env.run(&["--dry-run", name]);
+        let launched = env.run(&[name]);
+        assert_eq!(
+            (dry.status, launched.status),
+            (expected, expected),
+            "{what}: dry run {dry:?}, launch {launched:?}"
+        );
+        if expected != 0 {
+            assert_eq!(dry.stderr, launched.stderr, "{what}: the same message");
+        }
+    }
+    chmod(&dir.path().join("closed"), 0o755);
+}
