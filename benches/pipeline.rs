@@ -13,6 +13,7 @@ mod fixture;
 use std::ffi::{CStr, CString};
 
 use divan::{AllocProfiler, Bencher};
+use gpu_launch::app::launch::standing;
 use gpu_launch::app::{Context, make_plan};
 use gpu_launch::decide::{plan, spec};
 use gpu_launch::os::environ::{Environ, owned};
@@ -68,11 +69,12 @@ fn launch_decision(bencher: Bencher, name: &str) {
         let mut ctx = Context::new(&env);
         ctx.read_power = false; // as a launch does
         let ctx = ctx;
-        let session = gpu_launch::session::state::session(&env, false, false, || {
+        let standing = standing(&ctx, &cli).unwrap();
+        let state = gpu_launch::session::state::for_launch(&env, false, false, || {
             gpu_launch::session::power::read(&ctx.sysfs)
-        })
-        .unwrap();
-        let (machine, mut plan) = make_plan(&ctx, &cli, &session, &details::identities).unwrap();
+        });
+        let (machine, mut plan) =
+            make_plan(&ctx, &cli, standing, &state.session, &details::identities).unwrap();
         plan.program = Some(exec::resolve("true".as_ref(), env.get("PATH")).unwrap());
         divan::black_box((machine, plan.set.len()));
     });

@@ -131,6 +131,14 @@ pub enum Error {
     #[error("{}: {why}", path.display())]
     BadState { path: PathBuf, why: String },
 
+    /// Setting the mode or `--next` where the session state is unusable
+    /// (`cannot set the mode: refusing PATH: ...`).
+    #[error("cannot {what}: {cause}")]
+    StateRefused {
+        what: &'static str,
+        cause: Box<Error>,
+    },
+
     /// `--mode VALUE` or `--next` without a place to keep session state.
     #[error(
         "{what} needs XDG_RUNTIME_DIR (an absolute path, set by the login session) to keep \

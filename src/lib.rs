@@ -3,9 +3,11 @@
 //! The pipeline of a launch, one folder per stage:
 //!
 //! ```text
-//! argv, environ (os) -> cli::parse (pure) -> config::load -> detect::detect (sysfs, read once)
-//!     -> session::state (mode, --next) -> decide: plan::choose, select, plan::build (pure)
-//!     -> os::exec (execve in place)
+//! argv, environ (os) -> cli::parse (pure) -> config::load (+ GPU_LAUNCH_GPU: standing state)
+//!     -> os::exec::resolve (a launch: PROGRAM, 126/127 before the session state is read)
+//!     -> session::state (mode, a claimed --next) -> decide::plan::choose (pure)
+//!     -> detect::detect (sysfs, read once) -> decide: select, plan::build (pure)
+//!     -> os::exec (execve in place; a failed exec puts the claimed --next back)
 //! ```
 //!
 //! `app` strings the stages together; `log` carries warnings and errors to

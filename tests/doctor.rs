@@ -169,6 +169,7 @@ fn a_healthy_nvidia_laptop_passes() {
         "vulkan_optimus_layer",
         "environment",
         "config",
+        "session",
     ] {
         assert_eq!(status_of(&checks, name), "ok", "{name}: {checks:#?}");
     }
@@ -187,7 +188,7 @@ fn a_healthy_nvidia_laptop_passes() {
     let text = env.run(&["--doctor"]);
     assert_eq!(text.status, 0, "{text:?}");
     assert!(
-        text.stdout.ends_with("0 fail, 0 warn, 14 ok\n"),
+        text.stdout.ends_with("0 fail, 0 warn, 15 ok\n"),
         "{}",
         text.stdout
     );
@@ -283,6 +284,33 @@ fn each_broken_piece_fails_its_check() {
         let failed: Vec<&Value> = checks.iter().filter(|c| c["status"] == "fail").collect();
         assert_eq!(failed.len(), 1, "{what}: only {failing} fails: {failed:#?}");
     }
+}
+
+#[test]
+fn unusable_session_state_fails_its_check() {
+    let m = nvidia_laptop();
+    let data = Data::complete();
+    let nvml = nvml();
+    let runtime = tempfile::tempdir().unwrap();
+    let env = nvml
+        .configure(machine_env(&m, &data))
+        .set("XDG_RUNTIME_DIR", runtime.path().to_str().unwrap());
+    let (run, checks) = doctor(&env, &[]);
+    assert_eq!(run.status, 0, "{checks:#?}");
+    let dir = runtime.path().join("gpu-launch");
+    let detail = format!("mode hybrid; next launch: as usual ({})", dir.display());
+    assert_eq!(detail_of(&checks, "session"), detail);
+    // A runtime dir others can write fails even with no state in it yet.
+    set_mode(runtime.path(), 0o777);
+    let (run, checks) = doctor(&env, &[]);
+    assert_eq!(run.status, 1, "{checks:#?}");
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["session"]);
+    assert!(detail_of(&checks, "session").contains("writable by others"));
 }
 
 #[test]

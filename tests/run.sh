@@ -24,6 +24,7 @@ PACKAGES=(
   libglib2.0-bin      # tests/desktop.rs: gio launch starts an override as a desktop does
   libglib2.0-dev pkg-config  # tests that build C against GLib; pkg-config also finds bash-completion
   gcc libc6-dev       # tests/details.rs, tests/doctor.rs: cc builds the fake libnvidia-ml.so and the probe
+                      # (and tests/state_hostile.rs: the attacker, tests/probe/swap.c)
   bash-completion     # tests/completion.rs: _command_offset, as a user's bash has it
   zsh                 # tests/completion.rs, tests/print_env.rs: compsys completes; eval of --print-env
   fish                # tests/completion.rs, tests/print_env.rs: complete -C; --print-env --shell fish | source

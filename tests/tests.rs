@@ -37,4 +37,8 @@ mod run_sh;
 mod session;
 mod shapes;
 mod standing;
+mod state;
+mod state_decided;
+mod state_hostile;
+mod state_warnings;
 mod vulkan;

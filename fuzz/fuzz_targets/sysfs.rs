@@ -630,6 +630,7 @@ fuzz_target!(|input: Input| {
         holders: Vec::new(),
         mode: InForce::explicit(Mode::Hybrid),
         next: None,
+        notes: Vec::new(),
     };
     for format in [Format::Text, Format::Json, Format::Waybar] {
         let _ = status::render(&status, format);

@@ -70,7 +70,7 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
         }
         Action::Mode => {
             let ctx = Context::new(env);
-            print(&mode::mode_command(env, cli.mode, || {
+            print(&mode::mode_command(env, cli.mode, cli.strict, || {
                 power::read(&ctx.sysfs)
             })?)
         }
@@ -120,7 +120,7 @@ fn print(text: &str) -> Result<ExitStatus> {
 /// as a launch would give them: on stderr beside the JSON array (which has no
 /// place for them), as `note` lines after the table in the text.
 fn list(ctx: &Context<'_>, cli: &Cli<'_>) -> Result<ExitStatus> {
-    let standing = launch::standing(ctx, cli, &Default::default())?;
+    let standing = launch::standing(ctx, cli)?;
     let machine = ctx.detect();
     let details = details::collect(ctx, &machine, cli.wake);
     if cli.json {

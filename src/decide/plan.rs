@@ -55,8 +55,9 @@ const HIDE_NVIDIA: (&str, &str) = ("VK_LOADER_DRIVERS_DISABLE", "*nvidia*");
 pub struct Session {
     pub integrated: bool,
     pub next: Option<Spec>,
-    /// Why state was ignored (unusable state is standing state: a warning,
-    /// an error under `--strict`).
+    /// Why session state was ignored (unusable state is standing state: a
+    /// warning, an error under `--strict`); then the two fields above are
+    /// the defaults.
     pub warnings: Vec<String>,
 }
 
@@ -194,6 +195,20 @@ pub struct EnvChanges {
     pub notes: Vec<String>,
 }
 
+/// Whether the "hide NVIDIA" rule can apply to a launch on GPU `index`: it
+/// is not nvidia-driven, and some GPU of the machine is.
+fn hides_nvidia(machine: &Machine, index: usize) -> bool {
+    !machine.gpus[index].driver_is("nvidia") && machine.gpus.iter().any(|g| g.driver_is("nvidia"))
+}
+
+/// Whether mode `integrated` changes the plan for a launch already decided
+/// on GPU `gpu` (by `--gpu` or `GPU_LAUNCH_GPU`): only on the default GPU,
+/// when the "hide NVIDIA" rule can apply to it. Otherwise the mode need not
+/// be read at all.
+pub fn integrated_matters(machine: &Machine, gpu: Option<usize>) -> bool {
+    gpu == Some(0) && hides_nvidia(machine, 0)
+}
+
 /// What the chosen GPU's driver needs: the contract's "What gets set".
 /// `integrated`: the session is in mode `integrated` (then the default GPU
 /// gets the "hide NVIDIA" rule too).
@@ -209,8 +224,7 @@ pub fn env_changes(
         return out;
     };
     let chosen = &machine.gpus[index];
-    let nvidia_elsewhere = machine.gpus.iter().any(|g| g.driver_is("nvidia"));
-    let hide_nvidia = !chosen.driver_is("nvidia") && nvidia_elsewhere;
+    let hide_nvidia = hides_nvidia(machine, index);
     if index == 0 {
         // The default GPU: nothing, but in mode `integrated` NVIDIA's Vulkan
         // driver stays unloaded.

@@ -15,7 +15,8 @@ use crate::detect::{Details, Machine};
 use crate::doctor::Check;
 use crate::doctor::offload;
 use crate::doctor::read::{
-    DATA_ROOT_VAR, DisplayFunction, EnvFacts, Facts, PowerControl, RenderNode, System, TbDevice,
+    DATA_ROOT_VAR, DisplayFunction, EnvFacts, Facts, PowerControl, RenderNode, SessionFact, System,
+    TbDevice,
 };
 use crate::error::Result;
 
@@ -66,6 +67,7 @@ pub fn checks(machine: &Machine, gathered: &Gathered, facts: &Facts) -> Vec<Chec
     out.extend(thunderbolt(&facts.thunderbolt, sys));
     out.push(config(&facts.config_paths, &facts.config, sys));
     out.extend(facts.gpu_launch_gpu.as_ref().map(gpu_launch_gpu));
+    out.push(session(&facts.session));
     out
 }
 
@@ -372,6 +374,33 @@ pub fn config(paths: &[PathBuf], loaded: &Result<Loaded>, sys: System) -> Check 
     }
 }
 
+/// The session state: usable, absent (normal), or unusable (a launch
+/// ignores it with a warning, and `--mode`/`--next` are refused).
+pub fn session(fact: &SessionFact) -> Check {
+    match fact {
+        SessionFact::NoRuntimeDir => Check::ok(
+            "session",
+            "XDG_RUNTIME_DIR is unset, empty or relative: no session state (mode hybrid); \
+             --mode and --next need it",
+        ),
+        SessionFact::Usable { dir, mode, next } => Check::ok(
+            "session",
+            format!(
+                "mode {mode}; next launch: {} ({})",
+                next.as_deref().unwrap_or("as usual"),
+                dir.display()
+            ),
+        ),
+        SessionFact::Unusable(why) => Check::fail(
+            "session",
+            format!("unusable session state: {why}"),
+            "until it is fixed, launches ignore it (mode hybrid, no --next) with a warning (125 \
+             under --strict) and --mode/--next exit 125; after su or sudo, XDG_RUNTIME_DIR may \
+             still name the first user's directory: unset it or set it to your own",
+        ),
+    }
+}
+
 /// `GPU_LAUNCH_GPU`, when set: a SPEC that does not parse fails (launches
 /// ignore it).
 pub fn gpu_launch_gpu(verdict: &std::result::Result<String, String>) -> Check {
@@ -534,6 +563,31 @@ mod tests {
         let c = environment(&broken, System::Other);
         assert_eq!(c.verdict, Verdict::Fail);
         assert!(c.detail.contains("/nope.json"), "{c:?}");
+    }
+
+    #[test]
+    fn unusable_session_state_fails_and_says_what_launches_do() {
+        let c = session(&SessionFact::NoRuntimeDir);
+        assert_eq!(c.verdict, Verdict::Ok);
+        let c = session(&SessionFact::Usable {
+            dir: "/run/user/1000/gpu-launch".into(),
+            mode: "integrated".into(),
+            next: Some("nvidia".into()),
+        });
+        assert_eq!(c.verdict, Verdict::Ok);
+        assert_eq!(
+            c.detail,
+            "mode integrated; next launch: nvidia (/run/user/1000/gpu-launch)"
+        );
+        let why =
+            "refusing /run/user/1000: it is owned by uid 1000, neither you (uid 1001) nor root";
+        let c = session(&SessionFact::Unusable(why.into()));
+        assert_eq!(c.verdict, Verdict::Fail);
+        assert!(c.detail.ends_with(why), "{c:?}");
+        assert!(
+            c.hint.contains("launches ignore it") && c.hint.contains("su"),
+            "{c:?}"
+        );
     }
 
     #[test]

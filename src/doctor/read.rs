@@ -17,6 +17,8 @@ use crate::detect::pci::PciAddr;
 use crate::detect::{Machine, Sysfs};
 use crate::error::Result;
 use crate::os::environ::Environ;
+use crate::session::power;
+use crate::session::state::StateDir;
 
 /// Every path doctor looks at outside sysfs (libraries, manifests, `/dev/dri`)
 /// is taken under this directory instead of `/` (testing hook).
@@ -115,6 +117,24 @@ pub struct Facts {
     /// `GPU_LAUNCH_GPU` when set: its SPEC as gpu-launch reads it, or the
     /// warning that says a launch ignores it.
     pub gpu_launch_gpu: Option<std::result::Result<String, String>>,
+    pub session: SessionFact,
+}
+
+/// The session state (`--mode`, `--next`) as a launch would find it, with
+/// `XDG_RUNTIME_DIR` checked even when no state is kept in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionFact {
+    /// `XDG_RUNTIME_DIR` is unset, empty or relative.
+    NoRuntimeDir,
+    /// The state directory (which may not exist yet) and what it holds:
+    /// the mode in force, as `--mode` shows it, and the pending `--next`.
+    Usable {
+        dir: PathBuf,
+        mode: String,
+        next: Option<String>,
+    },
+    /// Why it cannot be used.
+    Unusable(String),
 }
 
 /// A PCI function of display class (0x03xxxx).
@@ -232,6 +252,22 @@ pub fn read(ctx: &Context<'_>, config_flag: Option<&OsStr>, machine: &Machine) -
         config_paths: search.paths().iter().map(|p| p.to_path_buf()).collect(),
         config: config::load(&search),
         gpu_launch_gpu: plan::env_choice(ctx.env).map(|r| r.map(|c| c.spec.to_string())),
+        session: session(ctx),
+    }
+}
+
+/// The session state, read as `--status` reads it (never changed).
+fn session(ctx: &Context<'_>) -> SessionFact {
+    let Some(dir) = StateDir::from_env(ctx.env) else {
+        return SessionFact::NoRuntimeDir;
+    };
+    match dir.inspect() {
+        Ok(state) => SessionFact::Usable {
+            dir: dir.path().to_path_buf(),
+            mode: state.mode.in_force(|| power::read(&ctx.sysfs)).describe(),
+            next: state.next.map(|s| s.to_string()),
+        },
+        Err(e) => SessionFact::Unusable(e.to_string()),
     }
 }
 

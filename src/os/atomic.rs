@@ -8,8 +8,13 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::Path;
+
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
+
+use crate::os::at;
 
 /// What to do when `name` already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,22 +36,41 @@ pub fn write(
     existing: Existing,
     sync: bool,
 ) -> io::Result<()> {
+    let dir = nix::fcntl::openat(
+        nix::fcntl::AT_FDCWD,
+        dir,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    write_at(dir.as_fd(), name, bytes, mode, existing, sync)
+}
+
+/// [`write`] into the directory `dir` names by its descriptor: every step
+/// (create, rename or link, clean up) is relative to it, so nothing on the
+/// way to the directory is looked up again.
+pub fn write_at(
+    dir: BorrowedFd<'_>,
+    name: &str,
+    bytes: &[u8],
+    mode: u32,
+    existing: Existing,
+    sync: bool,
+) -> io::Result<()> {
     let (tmp, mut file) = create_temp(dir, name, mode)?;
     let result = file
         .write_all(bytes)
         .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
         .and_then(|()| {
             drop(file);
-            let target = dir.join(name);
             match existing {
-                Existing::Replace => fs::rename(&tmp, &target),
+                Existing::Replace => at::rename(dir, &tmp, name),
                 // link(2) fails with EEXIST instead of replacing, and works on
                 // every libc (renameat2's RENAME_NOREPLACE is glibc-only in nix).
-                Existing::Keep => fs::hard_link(&tmp, &target),
+                Existing::Keep => at::link(dir, &tmp, name),
             }
         });
     if result.is_err() || existing == Existing::Keep {
-        let _ = fs::remove_file(&tmp);
+        let _ = at::unlink(dir, &tmp);
     }
     result
 }
@@ -55,21 +79,15 @@ pub fn write(
 /// so an existing file or symlink at that name is never opened. The name
 /// starts with a dot and ends in `.tmp`, so directory watchers that look for
 /// `*.desktop` ignore it.
-fn create_temp(dir: &Path, name: &str, mode: u32) -> io::Result<(PathBuf, fs::File)> {
+fn create_temp(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<(String, fs::File)> {
     let pid = std::process::id();
     let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
     for attempt in 0..16u32 {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let tmp = dir.join(format!(".{name}.{pid}.{nanos:x}{attempt}.tmp"));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-        {
+        let tmp = format!(".{name}.{pid}.{nanos:x}{attempt}.tmp");
+        match at::create_new(dir, &tmp, mode) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
             Err(e) => return Err(e),

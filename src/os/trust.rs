@@ -93,6 +93,46 @@ pub fn check_dir(path: &Path, meta: &Metadata) -> Result<()> {
     check(path, meta)
 }
 
+/// What an entry must be for gpu-launch to use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Directory,
+}
+
+/// Why an entry whose `st_mode` is `mode` is not a `want`, in words (`it is
+/// a FIFO, not a regular file`); `None` when it is one. Pure.
+pub fn judge_kind(mode: u32, want: Kind) -> Option<String> {
+    let (is, wanted) = (
+        mode & libc::S_IFMT,
+        match want {
+            Kind::File => (libc::S_IFREG, "a regular file"),
+            Kind::Directory => (libc::S_IFDIR, "a directory"),
+        },
+    );
+    if is == wanted.0 {
+        return None;
+    }
+    let what = match is {
+        libc::S_IFLNK => "a symbolic link",
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFBLK => "a block device",
+        libc::S_IFDIR => "a directory",
+        libc::S_IFREG => "a regular file",
+        _ => "of an unknown kind",
+    };
+    Some(format!("it is {what}, not {}", wanted.1))
+}
+
+/// [`judge_kind`], then [`judge`]: the whole rule for an entry whose
+/// `st_mode` is `mode`, owned by `owner`, for this process's user. Pure but
+/// for the user id.
+pub fn judge_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
+    judge_kind(mode, want).or_else(|| judge(mode, owner, nix::unistd::getuid().as_raw()))
+}
+
 /// Applies the rule to every directory above the file `path` (see the
 /// module comment), from its own directory up to `/`. The path is made
 /// absolute and free of symbolic links first, so the directories checked
@@ -139,6 +179,24 @@ mod tests {
         assert_eq!(
             judge(0o644, 4321, 1000).unwrap(),
             "it is owned by uid 4321, neither you (uid 1000) nor root"
+        );
+    }
+
+    #[test]
+    fn kinds_in_words() {
+        assert_eq!(judge_kind(libc::S_IFREG | 0o600, Kind::File), None);
+        assert_eq!(judge_kind(libc::S_IFDIR | 0o700, Kind::Directory), None);
+        assert_eq!(
+            judge_kind(libc::S_IFIFO | 0o600, Kind::File).unwrap(),
+            "it is a FIFO, not a regular file"
+        );
+        assert_eq!(
+            judge_kind(libc::S_IFLNK | 0o777, Kind::Directory).unwrap(),
+            "it is a symbolic link, not a directory"
+        );
+        assert_eq!(
+            judge_kind(libc::S_IFSOCK | 0o600, Kind::File).unwrap(),
+            "it is a socket, not a regular file"
         );
     }
 

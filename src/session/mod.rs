@@ -2,7 +2,7 @@
 //! launch.
 //!
 //! - [`state`]: the mode and a pending `--next` under
-//!   `$XDG_RUNTIME_DIR/gpu-launch/`; a launch reads it (one failing `lstat`
+//!   `$XDG_RUNTIME_DIR/gpu-launch/`; a launch reads it (one failing `openat`
 //!   when there is none).
 //! - [`mode`]: the `--mode` and `--next` commands that set it.
 //! - [`power`]: the power source, for mode `auto` (read on a launch only in

@@ -143,27 +143,46 @@ fn required(env: &Environ<'_>, what: &'static str) -> Result<StateDir> {
     StateDir::from_env(env).ok_or(Error::NoRuntimeDir { what })
 }
 
+/// A refusal to change unusable state, saying what was asked.
+fn refused(what: &'static str) -> impl FnOnce(Error) -> Error {
+    move |cause| Error::StateRefused {
+        what,
+        cause: Box::new(cause),
+    }
+}
+
 /// `--mode [VALUE]`: prints the mode in force (`auto: integrated (on
 /// battery)` under `auto`), or sets it. `power` reads the power source (only
 /// for `auto`). Returns what to print.
+///
+/// Showing it is a query: unusable state is a warning on stderr only (like
+/// `--status`, it may be polled: no journal entry, no notification) and
+/// `hybrid`, or an error under `strict`; setting it with unusable state is an
+/// error.
 pub fn mode_command(
     env: &Environ<'_>,
     value: Option<&OsStr>,
+    strict: bool,
     power: impl FnOnce() -> PowerSource,
 ) -> Result<String> {
     let Some(value) = value else {
-        return Ok(format!("{}\n", peek(env)?.mode.in_force(power).describe()));
+        let (state, warning) = peek(env, strict)?;
+        if let Some(warning) = warning {
+            crate::log::warning_here(&warning);
+        }
+        return Ok(format!("{}\n", state.mode.in_force(power).describe()));
     };
     let request = ModeRequest::parse(value)?;
+    let what = "set the mode";
     let dir = required(env, "setting the mode")?;
     match request {
         ModeRequest::Set(mode) => {
-            dir.set_mode(mode)?;
+            dir.set_mode(mode).map_err(refused(what))?;
             Ok(String::new())
         }
         ModeRequest::Toggle => {
-            let mode = dir.peek()?.mode.in_force(power).toggled();
-            dir.set_mode(mode)?;
+            let mode = dir.mode().map_err(refused(what))?.in_force(power).toggled();
+            dir.set_mode(mode).map_err(refused(what))?;
             Ok(format!("{}\n", mode.as_str()))
         }
     }
@@ -173,7 +192,9 @@ pub fn mode_command(
 /// Prints nothing.
 pub fn next_command(env: &Environ<'_>, value: &OsStr) -> Result<String> {
     let choice = parse_spec(value.as_bytes(), Origin::Next)?;
-    required(env, "--next")?.set_next(&choice.spec)?;
+    required(env, "--next")?
+        .set_next(&choice.spec)
+        .map_err(refused("record --next"))?;
     Ok(String::new())
 }
 

@@ -19,6 +19,7 @@ use crate::decide::spec::Spec;
 use crate::detect::Details;
 use crate::detect::{Gpu, Holders, Machine};
 use crate::error::Result;
+use crate::log;
 use crate::session::mode::InForce;
 use crate::session::state::{self, State};
 use crate::session::{holders, power, waybar};
@@ -41,6 +42,8 @@ pub struct Overview<'m> {
     pub holders: Vec<Holders>,
     pub mode: InForce,
     pub next: Option<Spec>,
+    /// Warnings (unusable session state), shown in the output too.
+    pub notes: Vec<String>,
 }
 
 /// `--status [--json | --waybar]`. `details` is where NVML-backed details
@@ -51,7 +54,18 @@ pub fn command(
     cli: &Cli<'_>,
     details: impl FnOnce(&Machine) -> Vec<Details>,
 ) -> Result<String> {
-    let State { mode, next } = state::peek(ctx.env)?;
+    // Unusable state is a warning here as on a launch, but only on stderr
+    // and in the output (the text, the JSON's `notes`, the waybar tooltip
+    // and class), never in the journal or as a desktop notification: waybar
+    // runs `--status` every few seconds (and logs its modules' stderr), so
+    // the launch's path would raise a notification on every poll. `--status`
+    // reads no config file, so `notify` and `strict = true` do not apply;
+    // `--strict` makes it 125 as elsewhere.
+    let (State { mode, next }, warning) = state::peek(ctx.env, cli.strict)?;
+    let notes: Vec<String> = warning.into_iter().collect();
+    for n in &notes {
+        log::warning_here(n);
+    }
     let mode = mode.in_force(|| power::read(&ctx.sysfs));
     let machine = ctx.detect();
     let details = details(&machine);
@@ -62,6 +76,7 @@ pub fn command(
         holders,
         mode,
         next,
+        notes,
     };
     let format = if cli.waybar {
         Format::Waybar
@@ -209,6 +224,9 @@ pub fn text(s: &Overview<'_>) -> String {
         }
         None => out.push_str("; next launch: as usual"),
     }
+    for n in &s.notes {
+        let _ = write!(out, "; warning: {}", log::one_line(n));
+    }
     out.push('\n');
     out
 }
@@ -220,12 +238,14 @@ struct StatusJson<'a> {
     mode_reason: Option<&'static str>,
     next: Option<String>,
     gpus: Vec<GpuObject<'a>>,
+    notes: &'a [String],
 }
 
 /// `--status --json`: `{"mode", "mode_setting", "mode_reason", "next",
-/// "gpus": [GPU objects with their holders]}`. `mode` is the mode in force
-/// (`hybrid` or `integrated`), `mode_setting` what `--mode` set (`auto`
-/// too), `mode_reason` why under `auto` (`on battery`), else null.
+/// "gpus": [GPU objects with their holders], "notes": [warnings]}`. `mode`
+/// is the mode in force (`hybrid` or `integrated`), `mode_setting` what
+/// `--mode` set (`auto` too), `mode_reason` why under `auto` (`on battery`),
+/// else null; `notes` is empty unless the session state was ignored.
 pub fn json(s: &Overview<'_>) -> String {
     let gpus = (0..s.machine.gpus.len())
         .map(|i| GpuObject::new(s.machine, i, s.details_of(i)).with_holders(s.holders.get(i)))
@@ -236,6 +256,7 @@ pub fn json(s: &Overview<'_>) -> String {
         mode_reason: s.mode.reason(),
         next: s.next.as_ref().map(ToString::to_string),
         gpus,
+        notes: &s.notes,
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "null".into());
     out.push('\n');
@@ -294,6 +315,7 @@ mod tests {
             holders: Vec::new(),
             mode: InForce::explicit(Mode::Hybrid),
             next: None,
+            notes: Vec::new(),
         };
         let line = text(&s);
         assert!(!line.contains("RTX"), "{line}");
@@ -305,6 +327,7 @@ mod tests {
             holders: Vec::new(),
             mode: InForce::explicit(Mode::Integrated),
             next: Some(Spec::parse("nvidia").unwrap()),
+            notes: Vec::new(),
         };
         let line = text(&s);
         assert!(line.contains("RTX <4060> (nvidia) active (50°C)"), "{line}");
@@ -345,6 +368,7 @@ mod tests {
             ],
             mode: InForce::explicit(Mode::Hybrid),
             next: None,
+            notes: Vec::new(),
         };
         let line = text(&s);
         assert!(

@@ -24,10 +24,11 @@ struct WaybarJson {
 /// - `class`: the mode in force, then `auto` when set to `auto`, then
 ///   `awake` or `asleep` (any non-default GPU awake or none; absent without
 ///   such a GPU), then `held` when some process holds a non-default GPU's
-///   node, then `next` when one is pending;
+///   node, then `next` when one is pending, then `warning` when the session
+///   state was ignored (unusable);
 /// - `tooltip`: the mode and why, then one line per GPU, an awake
-///   non-default one naming the processes that hold it (Pango markup,
-///   escaped).
+///   non-default one naming the processes that hold it, then a `Warning:`
+///   line per warning (Pango markup, escaped).
 pub fn render(s: &Overview<'_>) -> String {
     let mode = s.mode.mode.as_str();
     let shown = match s.mode.reason() {
@@ -52,6 +53,9 @@ pub fn render(s: &Overview<'_>) -> String {
     }
     if s.next.is_some() {
         class.push("next");
+    }
+    if !s.notes.is_empty() {
+        class.push("warning");
     }
     let mut tooltip = format!("Mode: {}", s.mode.describe());
     match &s.next {
@@ -80,6 +84,9 @@ pub fn render(s: &Overview<'_>) -> String {
         if let Some(held) = s.held_note(i) {
             let _ = write!(tooltip, ", {held}");
         }
+    }
+    for n in &s.notes {
+        let _ = write!(tooltip, "\nWarning: {}", crate::log::one_line(n));
     }
     let doc = WaybarJson {
         text: pango_escape(&text),

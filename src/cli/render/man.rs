@@ -187,7 +187,10 @@ const DIAGNOSTICS: &[Block] = &[
          (org.freedesktop.Notifications on the session bus, summary gpu-launch), so the user \
          sees why nothing started or why it ran on another GPU. The config key notify chooses \
          what is shown: \"warnings\" (the default: warnings and errors), \"errors\" or \"never\". \
-         A notification never delays or stops a launch.",
+         A notification never delays or stops a launch. --status and --mode (without a \
+         value), which a status bar runs every few seconds, give their warnings on stderr and \
+         in their output only (the text, the JSON's notes, the waybar tooltip), never in the \
+         journal or as a notification.",
     ),
     Para(
         "-v or GPU_LAUNCH_LOG=debug logs the decision to stderr. gpu-launch --doctor checks the \
