@@ -138,6 +138,27 @@ fn list_finds_each_shapes_gpus() {
         (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
         (Some("0000:02:00.0"), "discrete", "nvidia", r(129), nv),
     ]);
+    // tests/order.rs has the orders of this one.
+    let r = |n: u32| Some(["/dev/dri/renderD128", "/dev/dri/renderD129", "/dev/dri/renderD130",
+        "/dev/dri/renderD131", "/dev/dri/renderD132"][(n - 128) as usize]);
+    check_list("workstation_out_of_order", workstation_out_of_order, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(131), intel),
+        (Some("0000:02:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:03:00.0"), "discrete", "nvidia", r(130), nv),
+        (Some("0001:01:00.0"), "discrete", "amdgpu", r(132), amd),
+        (Some("10000:e1:00.0"), "discrete", "amdgpu", r(128), amd),
+    ]);
+    check_list("amd_laptop_no_boot_attrs", amd_laptop_no_boot_attrs, &[
+        (Some("0000:c4:00.0"), "integrated", "amdgpu", r(128), amd),
+        (Some("0000:03:00.0"), "discrete", "amdgpu", r(129), amd),
+    ]);
+    check_list("compute_server", compute_server, &[
+        (Some("0000:41:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:c1:00.0"), "discrete", "nvidia", r(128), nv),
+    ]);
+    check_list("single_3d_controller", single_3d_controller, &[
+        (Some("0000:00:1e.0"), "discrete", "nvidia", r(128), nv),
+    ]);
 }
 
 /// A machine, compositor variables, and what `--list` says of its default
@@ -173,6 +194,10 @@ fn list_says_which_rule_decided_the_default() {
         (hybrid_boot_display, &[], "0000:c5:00.0", "boot_display", "boot_display = 1"),
         (vm_virtio, &[], "0000:00:01.0", "boot_vga", "boot_vga = 1"),
         (arm_soc, &[], "", "only", "the only GPU"),
+        (single_3d_controller, &[], "0000:00:1e.0", "only", "the only GPU"),
+        (amd_laptop_no_boot_attrs, &[], "0000:c4:00.0", "first_integrated",
+            "first integrated GPU in PCI order"),
+        (compute_server, &[], "0000:41:00.0", "first", "first GPU in PCI order"),
         (intel_sriov_dgpu, &[], "0000:00:02.0", "boot_vga", "boot_vga = 1"),
     ];
     for (shape, vars, pci, rule, text) in cases {

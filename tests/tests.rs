@@ -27,6 +27,7 @@ mod nix;
 mod notify;
 mod notify_bounds;
 mod notify_launch;
+mod order;
 mod packaging;
 mod plans;
 mod print_env;

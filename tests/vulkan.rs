@@ -100,7 +100,8 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     ("vm_passthrough --gpu default api 1.0 +lvp", "0000:06:00.0"),
     ("vm_passthrough --gpu integrated api 1.0", "0000:06:00.0"),
     ("vm_passthrough --gpu integrated api 1.0 +lvp", "0000:06:00.0"),
-    // (b) The default GPU chosen by `boot_display` (nothing set): no GPU has
+    // (b) The default GPU chosen by `boot_display` or, with neither
+    // attribute anywhere, by the first-integrated rule (nothing set): no GPU has
     // boot_vga = 1 (a display-controller-class iGPU), and Mesa's layer, which
     // does not read boot_display, takes the loader's first device: the dGPU.
     ("hybrid_boot_display --gpu 0000:c5:00.0 api 1.0", "0000:01:00.0"),
@@ -115,6 +116,20 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     ("hybrid_boot_display --gpu integrated api 1.0 +lvp", "0000:01:00.0"),
     ("hybrid_boot_display --gpu integrated api 1.3", "0000:01:00.0"),
     ("hybrid_boot_display --gpu integrated api 1.3 +lvp", "0000:01:00.0"),
+    // The same with no boot attribute at all (the first-integrated rule
+    // names the APU; Mesa takes the loader's first device).
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.3 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.3 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.3 +lvp", "0000:03:00.0"),
     // (c) The default GPU is the compositor's (AQ_DRM_DEVICES, Hyprland's
     // internal-panel rule), not the boot_vga GPU; nothing is set, and
     // Mesa's layer puts the boot_vga GPU first (Vulkan 1.0: card0's device,
