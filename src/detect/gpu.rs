@@ -196,5 +196,18 @@ mod tests {
         assert_eq!(drm_node(OsStr::new("card")), None);
         assert_eq!(drm_node(OsStr::new("version")), None);
         assert_eq!(drm_node(OsStr::new("renderD99999999999")), None);
+        // Nine digits at most (u32 holds them all); digits only.
+        assert_eq!(
+            drm_node(OsStr::new("renderD999999999")),
+            Some((NodeKind::Render, 999_999_999))
+        );
+        assert_eq!(
+            drm_node(OsStr::new("card123456789")),
+            Some((NodeKind::Card, 123_456_789))
+        );
+        assert_eq!(drm_node(OsStr::new("card1234567890")), None);
+        assert_eq!(drm_node(OsStr::new("renderD12a")), None);
+        assert_eq!(drm_node(OsStr::new("card+1")), None);
+        assert_eq!(drm_node(OsStr::new("renderD")), None);
     }
 }

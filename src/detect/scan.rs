@@ -198,7 +198,8 @@ fn internal_panel_card(name: &[u8]) -> Option<u32> {
     let internal = [&b"eDP-"[..], b"LVDS-", b"DSI-"]
         .iter()
         .any(|t| connector.starts_with(t));
-    if !internal || digits.is_empty() || digits.len() > 9 {
+    if !internal || digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
@@ -257,6 +258,13 @@ mod tests {
         assert_eq!(internal_panel_card(b"renderD128"), None);
         assert_eq!(internal_panel_card(b"card-eDP-1"), None);
         assert_eq!(internal_panel_card(b"cardx-eDP-1"), None);
+        assert_eq!(
+            internal_panel_card(b"card999999999-eDP-1"),
+            Some(999_999_999)
+        );
+        assert_eq!(internal_panel_card(b"card1234567890-eDP-1"), None);
+        assert_eq!(internal_panel_card(b"card1eDP-1"), None);
+        assert_eq!(internal_panel_card(b"card+1-eDP-1"), None);
     }
 
     #[test]
