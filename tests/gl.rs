@@ -140,7 +140,7 @@ fn fake_dev_dri(m: &Fixture, dir: &Path) {
 #[test]
 #[ignore = "needs root (mknod of a fake /dev/dri); CI runs it"]
 fn libdrm_reads_the_address_gpu_launch_names() {
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let header = Path::new("/usr/include/xf86drm.h");
     assert!(
         header.is_file(),
@@ -148,7 +148,7 @@ fn libdrm_reads_the_address_gpu_launch_names() {
         header.display()
     );
     let cc = tool("cc", "gcc");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let src = crate::common::source("tests/clients");
     let build = tempfile::tempdir().unwrap();
     let drmtag = build.path().join("drmtag");
     let out = Command::new(cc)
@@ -232,7 +232,7 @@ fn build_c(dir: &Path, name: &str, out: &str, args: &[&str]) -> std::path::PathB
             "{header} is missing: install the Debian package {package} (.ci/run does)"
         );
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/gl");
+    let src = crate::common::source("tests/clients/gl");
     let path = dir.join(out);
     let run = Command::new(tool("cc", "gcc"))
         .args(["-O1", "-Wall", "-Wextra", "-std=gnu11", "-o"])

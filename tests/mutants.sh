@@ -30,23 +30,40 @@ cd "$(dirname "$0")/.."
 # and with them the counts docs/TESTING.md reports.
 VERSION=27.1.0
 
-# The core modules: name, then the files (globs) that make it up.
+# The core modules: name, the files that make it up, and the test areas
+# (modules of tests/tests.rs) that exercise it. Every mutant runs the unit
+# tests (`::tests::`: all of them, well under a second) and its module's
+# areas, not the whole suite: a caught mutant costs seconds instead of
+# minutes. Leaving tests out can only let more mutants survive, so the
+# scores are lower bounds for the whole suite.
 MODULES=(
-  "spec      src/decide/spec.rs"
-  "select    src/decide/select.rs"
-  "plan      src/decide/plan.rs"
-  "chromium  src/decide/chromium.rs"
-  "program   src/decide/program.rs"
-  "detect    src/detect/mod.rs src/detect/scan.rs src/detect/kind.rs src/detect/default.rs src/detect/gpu.rs src/detect/amd_apu.rs"
-  "sysfs     src/detect/sysfs.rs"
-  "pci       src/detect/pci.rs"
-  "config    src/config/mod.rs src/config/parse.rs src/config/search.rs"
-  "exec      src/os/exec.rs"
-  "environ   src/os/environ.rs"
-  "trust     src/os/trust.rs"
-  "files     src/os/files.rs"
-  "state     src/session/state.rs src/os/at.rs src/os/atomic.rs"
+  "spec     | src/decide/spec.rs     | choice standing messages plans properties"
+  "select   | src/decide/select.rs   | plans order shapes choice properties details"
+  "plan     | src/decide/plan.rs     | plans order choice launch print_env standing properties state_decided"
+  "chromium | src/decide/chromium.rs | choice plans properties"
+  "program  | src/decide/program.rs  | choice launch messages properties"
+  "detect   | src/detect/mod.rs src/detect/scan.rs src/detect/kind.rs src/detect/default.rs src/detect/gpu.rs src/detect/amd_apu.rs | shapes plans order choice regression launch_path details"
+  "sysfs    | src/detect/sysfs.rs    | shapes plans order regression hostile launch_path"
+  "pci      | src/detect/pci.rs      | shapes plans order choice"
+  "config   | src/config/mod.rs src/config/parse.rs src/config/search.rs | standing choice trust messages regression launch"
+  "exec     | src/os/exec.rs         | launch program_kinds messages launch_path"
+  "environ  | src/os/environ.rs      | launch plans print_env choice properties"
+  "trust    | src/os/trust.rs        | trust standing regression session state desktop"
+  "files    | src/os/files.rs        | regression hostile standing shapes"
+  "state    | src/session/state.rs src/os/at.rs src/os/atomic.rs | session state state_decided state_hostile state_warnings regression"
 )
+
+# A time limit for the whole run: this script again under timeout(1).
+if [[ ${MUTANTS_TIME_LIMIT:-0} != 0 && -z ${MUTANTS_TIMED:-} ]]; then
+  s=0
+  MUTANTS_TIMED=1 timeout --foreground --kill-after=60 "$MUTANTS_TIME_LIMIT" "$0" "$@" || s=$?
+  if ((s == 124 || s == 137)); then
+    echo "tests/mutants.sh: FAILED: the run took longer than MUTANTS_TIME_LIMIT=${MUTANTS_TIME_LIMIT}s" \
+      "(stopped; nothing was decided)" >&2
+    exit 124
+  fi
+  exit $s
+fi
 
 usage() { sed -n '2,24s/^# \{0,1\}//p' "$0"; }
 die() { echo "tests/mutants.sh: $*" >&2; exit 2; }
@@ -72,12 +89,14 @@ while (($#)); do
   shift
 done
 
-# The files of each chosen module.
-declare -A files_of=()
+# The files and test areas of each module.
+declare -A files_of=() areas_of=()
 names=()
 for m in "${MODULES[@]}"; do
-  read -r name files <<<"$m"
+  IFS='|' read -r name files areas <<<"$m"
+  name=${name// /}
   files_of[$name]=$files
+  areas_of[$name]=$areas
   names+=("$name")
 done
 if ((${#wanted[@]})); then
@@ -102,50 +121,55 @@ fi
 
 out=${MUTANTS_OUT:-target/mutants}
 mkdir -p "$out"
-args=(--jobs "${MUTANTS_JOBS:-2}" --output "$out")
-for n in "${names[@]}"; do
-  for f in ${files_of[$n]}; do args+=(--file "$f"); done
-done
+jobs=${MUTANTS_JOBS:-2}
 
+diff_file=
 if [[ -n $diff_rev ]]; then
   git rev-parse --verify -q "$diff_rev^{commit}" >/dev/null ||
     die "cannot diff against $diff_rev: not in this clone (a shallow clone? fetch one more commit, or name a REV)"
-  diff_file=$out/in.diff
+  diff_file=$(realpath "$out")/in.diff
   git diff "$diff_rev" HEAD -- '*.rs' >"$diff_file"
   touched=()
-  while read -r f; do
-    [[ -n $(module_of "$f") ]] && touched+=("$f")
-  done < <(git diff --name-only "$diff_rev" HEAD -- '*.rs')
+  changed=$(git diff --name-only "$diff_rev" HEAD -- '*.rs')
+  for n in "${names[@]}"; do
+    for f in ${files_of[$n]}; do
+      grep -qxF -- "$f" <<<"$changed" && { touched+=("$n"); break; }
+    done
+  done
   if ((${#touched[@]} == 0)); then
     echo "tests/mutants.sh: $(git rev-parse --short "$diff_rev")..HEAD changes no core module: no mutants to test"
     exit 0
   fi
   echo "tests/mutants.sh: mutants in the lines $(git rev-parse --short "$diff_rev")..HEAD changed in: ${touched[*]}"
-  args+=(--in-diff "$diff_file")
+  names=("${touched[@]}")
 fi
+
+# One cargo-mutants run per module, each in a copy of the tree.
+run_module() { # NAME
+  local n=$1 f a args=(--jobs "$jobs" --output "$out/$1" --cargo-test-arg=--lib --cargo-test-arg=--test --cargo-test-arg=tests)
+  for f in ${files_of[$n]}; do args+=(--file "$f"); done
+  [[ -n $diff_file ]] && args+=(--in-diff "$diff_file")
+  args+=(-- -- ::tests::)
+  for a in ${areas_of[$n]}; do args+=("$a::"); done
+  rm -rf "$out/$n"
+  echo "tests/mutants.sh: $n: ${files_of[$n]}" >&2
+  cargo mutants "${args[@]}"
+}
 
 start=$(date +%s)
-limit=${MUTANTS_TIME_LIMIT:-0}
-status=0
-if ((limit > 0)); then
-  timeout --foreground --signal=INT --kill-after=60 "$limit" cargo mutants "${args[@]}" || status=$?
-else
-  cargo mutants "${args[@]}" || status=$?
-fi
+for n in "${names[@]}"; do
+  s=0
+  run_module "$n" || s=$?
+  # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out (a hang
+  # the tests stop is a catch); anything else is a failure to run.
+  case $s in
+    0 | 2 | 3) ;;
+    4) die "$n: the tests fail on the unmutated tree: fix them first ($out/$n/mutants.out/log/baseline.log)" ;;
+    *) die "$n: cargo mutants failed (status $s; $out/$n/mutants.out/debug.log)" ;;
+  esac
+done
 elapsed=$(($(date +%s) - start))
-if ((status == 124)); then
-  echo "tests/mutants.sh: FAILED: the run took longer than MUTANTS_TIME_LIMIT=${limit}s (stopped; nothing was decided)" >&2
-  exit 124
-fi
-# cargo-mutants: 0 all caught, 2 some missed, 3 some timed out (a hang
-# the tests stop is a catch); anything else is a failure to run.
-case $status in
-  0 | 2 | 3) ;;
-  4) die "the tests fail on the unmutated tree: fix them first ($out/mutants.out/log/baseline.log)" ;;
-  *) die "cargo mutants failed (status $status; $out/mutants.out/debug.log)" ;;
-esac
 
-results=$out/mutants.out
 # A mutant's name without its line and column, which move with every edit:
 # `src/os/exec.rs: replace check_executable -> ... with Ok(())`.
 strip() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
@@ -153,12 +177,8 @@ strip() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
 equivalent=$(sed -nE 's/^- `(src\/[^`]+)`.*/\1/p' docs/TESTING.md 2>/dev/null || true)
 
 count() { # OUTCOME MODULE
-  local f n=0 file=$results/$1.txt
-  [[ -s $file ]] || { echo 0; return; }
-  for f in ${files_of[$2]}; do
-    n=$((n + $(grep -c "^$f:" "$file" || true)))
-  done
-  echo "$n"
+  local file=$out/$2/mutants.out/$1.txt
+  [[ -s $file ]] && wc -l <"$file" || echo 0
 }
 
 table="| module | mutants | caught | missed | timeout | unviable | caught of viable |
@@ -178,7 +198,8 @@ table+=$'\n'"| all | $T | $C | $M | $O | $U | $( ((V)) && echo "$(((100 * (C + O
 
 unlisted=()
 survivors=""
-if [[ -s $results/missed.txt ]]; then
+for n in "${names[@]}"; do
+  [[ -s $out/$n/mutants.out/missed.txt ]] || continue
   while IFS= read -r line; do
     name=$(strip <<<"$line")
     if grep -qxF -- "$name" <<<"$equivalent"; then
@@ -187,13 +208,13 @@ if [[ -s $results/missed.txt ]]; then
       survivors+="- $line **(not listed as equivalent)**"$'\n'
       unlisted+=("$line")
     fi
-  done <"$results/missed.txt"
-fi
+  done <"$out/$n/mutants.out/missed.txt"
+done
 
 echo
 echo "$table"
 echo
-echo "tests/mutants.sh: ${elapsed}s, -j${MUTANTS_JOBS:-2}; results in $results"
+echo "tests/mutants.sh: ${elapsed}s, -j$jobs; results in $out/MODULE/mutants.out"
 [[ -n $survivors ]] && printf '\nSurvivors:\n%s' "$survivors"
 
 if [[ -n $record ]]; then
@@ -202,7 +223,7 @@ if [[ -n $record ]]; then
     echo "# Mutation testing results"
     echo
     echo "Written by \`tests/mutants.sh --record ${wanted[*]}\` (cargo-mutants $VERSION," \
-      "-j${MUTANTS_JOBS:-2}) on $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d):" \
+      "-j$jobs) on $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d):" \
       "${elapsed} s of wall time. docs/TESTING.md explains the table and each equivalent mutant."
     echo
     echo "$table"
@@ -218,6 +239,6 @@ if ((${#unlisted[@]})); then
   echo "tests/mutants.sh: FAILED: ${#unlisted[@]} mutant(s) survived that docs/TESTING.md does not list as equivalent:" >&2
   printf '  %s\n' "${unlisted[@]}" >&2
   echo "  (each is a change to the code that no test notices: add a test that fails on it, or list it" \
-    "with the reason it cannot change behaviour; the diff is in $results/diff/)" >&2
+    "with the reason it cannot change behaviour; the diffs are in $out/MODULE/mutants.out/diff/)" >&2
   exit 1
 fi

@@ -12,14 +12,6 @@ fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::geteuid() == 0
-    }
-}
-
 /// The probe with its ELF loader (`PT_INTERP`) renamed to one that does not
 /// exist: `None` where the probe has none to rename (a static build).
 fn without_loader(dir: &Path) -> Option<PathBuf> {
@@ -58,7 +50,7 @@ fn write_from_child(path: &Path, bytes: &[u8], mode: u32) {
 /// passed over, as the shells do (a directory, a FIFO: 127 for a directory,
 /// 126 for the rest, which `execvp` would try and fail).
 fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
-    let root = is_root();
+    let root = crate::common::is_root();
     let mut out = vec![("an executable", probe_as(dir, "exe"), 0, 0)];
     // A copy, not a link: its mode is its own.
     let plain = dir.join("plain");

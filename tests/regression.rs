@@ -274,7 +274,7 @@ fn install_under_umask_002_makes_a_directory_the_trust_rule_accepts() {
 #[test]
 #[ignore = "needs root (chowns a directory to another user); CI runs it"]
 fn desktop_output_directory_owned_by_another_user_is_refused() {
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let m = fixture::no_gpu();
     let env = Env::new(m.root());
     let top = tempfile::tempdir().unwrap();
@@ -342,7 +342,7 @@ fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
     // socket the caller named.
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixDatagram;
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let (dir, copy) = crate::common::setuid_copy();
     let socket = dir.path().join("journal");
     let listener = UnixDatagram::bind(&socket).unwrap();

@@ -289,7 +289,7 @@ fn without_xdg_runtime_dir_there_is_no_state() {
 #[test]
 #[ignore = "needs root: chowns the state directory to another user; CI runs it"]
 fn a_state_directory_owned_by_someone_else_is_refused() {
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let s = Session::new(fixture::intel_nvidia_laptop);
     ok(&s.run(&["--mode", "integrated"]));
     std::os::unix::fs::chown(s.state_dir(), Some(4321), Some(4321)).unwrap();

@@ -321,8 +321,7 @@ fn gpu_objects_carry_every_contract_field() {
 /// each such link in a checked-out tree.
 #[test]
 fn real_capture_h200_vm_without_drm() {
-    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/h200-vm-nvidia-no-drm.tar");
+    let archive = crate::common::source("tests/data/h200-vm-nvidia-no-drm.tar");
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().to_str().unwrap();
     run_tool(

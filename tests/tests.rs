@@ -42,4 +42,5 @@ mod state;
 mod state_decided;
 mod state_hostile;
 mod state_warnings;
+mod trust;
 mod vulkan;

@@ -57,7 +57,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::BIN;
+use crate::common::bin;
 use crate::common::fixture::{self, Fixture};
 
 /// The device-select layer's manifest (mesa-vulkan-drivers).
@@ -274,7 +274,7 @@ fn build_toolchain() -> Result<Toolchain, String> {
                 "mesa-vulkan-drivers",
             )
         })?;
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/vulkan");
+    let src = crate::common::source("tests/clients/vulkan");
     let dir = std::env::temp_dir().join(format!("gpu-launch-vulkan-{}", std::process::id()));
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let cc = |args: &[&std::ffi::OsStr]| -> Result<(), String> {
@@ -422,7 +422,7 @@ impl VkMachine {
 
     /// gpu-launch in a clean environment on this machine.
     fn command(&self) -> Command {
-        self.clean(BIN.as_ref())
+        self.clean(bin())
     }
 
     /// `program` with only this machine's variables: the fixture root for
@@ -698,8 +698,8 @@ fn vulkan_programs_land_on_the_chosen_gpu() {
         gone.join("\n")
     );
     // docs/CLIENTS.md states these counts.
-    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/CLIENTS.md"))
-        .expect("docs/CLIENTS.md");
+    let doc =
+        fs::read_to_string(crate::common::source("docs/CLIENTS.md")).expect("docs/CLIENTS.md");
     let line = format!(
         "{total} cases: {landed} land on the chosen GPU, {} are known divergences",
         diverged.len()

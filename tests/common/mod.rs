@@ -2,6 +2,7 @@
 //! fixture machine, find the external tools a test needs, run them, trace
 //! them.
 
+mod checkout;
 pub mod dbus;
 pub mod fake_nvml;
 pub mod fixture;
@@ -12,7 +13,44 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_gpu-launch");
+pub use checkout::source;
+
+/// The gpu-launch binary under test: `GPU_LAUNCH_TEST_BIN` when set
+/// (tests/run.sh's unprivileged pass runs a copy of the test binary, with
+/// copies of gpu-launch and the tree where any user may read them), else
+/// the one cargo built beside this test binary.
+pub fn bin() -> &'static Path {
+    use std::sync::OnceLock;
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var_os("GPU_LAUNCH_TEST_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpu-launch")))
+    })
+}
+
+/// A path that names nothing, for anyone: `name` in a directory of this
+/// process's that is never made. (`/nonexistent` is only a convention: a
+/// program run as root with `HOME=/nonexistent` creates it.)
+pub fn absent(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("gpu-launch-absent-{}", std::process::id()));
+    dir.join(name).display().to_string()
+}
+
+/// True when the tests run as root (root may open and search anything, and
+/// owns every file it makes).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The first line of a root-only test (`#[ignore = "needs root: ..."]`,
+/// which tests/run.sh runs as root): fails, never passes, without root.
+pub fn root_only() {
+    assert!(
+        is_root(),
+        "run as root (cargo test -- --ignored, as tests/run.sh does as root)"
+    );
+}
 
 /// The result of one run.
 #[derive(Debug)]
@@ -104,13 +142,32 @@ impl Env {
     }
 
     pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
-        let mut c = Command::new(BIN);
+        let mut c = Command::new(bin());
         c.env_clear();
         for (k, v) in &self.vars {
             c.env(k, v);
         }
         c.args(args);
         c
+    }
+
+    /// [`Env::command`] run as user and group `uid`, from a copy of the
+    /// binary that user may reach ([`bin_for_anyone`]; keep the returned
+    /// directory while the command runs). Needs root.
+    pub fn command_as<S: AsRef<OsStr>>(
+        &self,
+        uid: u32,
+        args: &[S],
+    ) -> (Command, tempfile::TempDir) {
+        use std::os::unix::process::CommandExt;
+        let (dir, copy) = bin_for_anyone();
+        let mut c = Command::new(copy);
+        c.env_clear();
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c.args(args).uid(uid).gid(uid);
+        (c, dir)
     }
 
     pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
@@ -131,7 +188,7 @@ pub fn probe_binary() -> &'static Path {
         let dir = std::env::temp_dir().join(format!("gpu-launch-probe-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("probe dir");
         let out = dir.join("probe");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/probe.c");
+        let src = source("tests/probe/probe.c");
         let status = Command::new("cc")
             .args(["-O1", "-o"])
             .arg(&out)
@@ -335,20 +392,29 @@ pub fn strace(cmd: &Command, options: &[&str]) -> String {
     std::fs::read_to_string(log).expect("read the trace")
 }
 
-/// A copy of gpu-launch in a fresh 0755 directory, owned by `nobody` and
-/// set-user-ID: run by root, its real and effective uids differ. Needs root.
-/// (Copied by a child process: see [`probe_as`] on ETXTBSY.)
-pub fn setuid_copy() -> (tempfile::TempDir, PathBuf) {
+/// gpu-launch copied into a fresh 0755 directory, where any user may run
+/// it: the checkout (and so cargo's binary) may sit under a directory only
+/// its owner may enter, such as `/root` in CI. (Copied by a child process:
+/// see [`probe_as`] on ETXTBSY.)
+pub fn bin_for_anyone() -> (tempfile::TempDir, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.path().join("gpu-launch");
     let copied = Command::new("cp")
-        .arg(BIN)
+        .arg(bin())
         .arg(&copy)
         .status()
         .is_ok_and(|s| s.success());
     assert!(copied, "cannot copy the binary to {}", copy.display());
+    (dir, copy)
+}
+
+/// [`bin_for_anyone`], owned by `nobody` and set-user-ID: run by root, its
+/// real and effective uids differ. Needs root.
+pub fn setuid_copy() -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, copy) = bin_for_anyone();
     std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).expect("chown (needs root)");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
     (dir, copy)
