@@ -92,11 +92,18 @@ fn check_plans(name: &str, shape: fn() -> Fixture, plans: &[Plan]) {
             .collect();
         want.sort();
         assert_eq!(set, want, "{ctx}");
-        let notes = v["notes"].as_array().unwrap();
-        let fell_back = notes
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("no GPU matches"));
-        assert_eq!(fell_back, case.fallback, "{ctx}");
+        // A fallback is what --strict refuses ("A parseable SPEC that
+        // matches no GPU falls back to the default GPU with a note, or fails
+        // with 125 under --strict"); its note is in `notes`.
+        let strict = env.run(&[&["--strict"], &args[..]].concat());
+        let fell_back = strict.status == 125;
+        assert_eq!(fell_back, case.fallback, "{ctx}: strict {strict:?}");
+        if fell_back {
+            crate::common::one_error_line(&strict);
+            assert!(!v["notes"].as_array().unwrap().is_empty(), "{ctx}");
+        } else {
+            assert_eq!(strict.status, 0, "{ctx}: strict {strict:?}");
+        }
     }
 }
 
@@ -416,8 +423,9 @@ fn vms_socs_and_no_gpu() {
         fixture::no_gpu,
         &[
             p(None, None, false, &[]),
-            // simpledrm's card0 is not a GPU.
-            p(Some("card0"), None, false, &[]),
+            // simpledrm's card0 is not a GPU: nothing matches (and there
+            // is no GPU to fall back to).
+            fallback("card0", None),
         ],
     );
 }

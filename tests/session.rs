@@ -413,9 +413,11 @@ fn the_launch_path_reads_state_only_when_it_matters() {
     let names = |calls: &[(String, bool)]| -> Vec<String> {
         calls.iter().map(|(n, _)| n.clone()).collect()
     };
-    // No state directory: one look at it (an openat), failing.
+    // No state directory: one look at it, by its path, failing. (Which
+    // system call looks is libc's business: only the count is asserted.)
     let calls = state_syscalls(&s, &s.env(), &["probe"]);
-    assert_eq!(names(&calls), ["openat"], "{calls:?}");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].1, "{calls:?}");
     // An empty one: that look, then the runtime dir opened (by its path,
     // not following a link) and checked; everything after it is relative to
     // a checked descriptor: the state directory opened and checked, the mode
@@ -423,11 +425,11 @@ fn the_launch_path_reads_state_only_when_it_matters() {
     ok(&s.run(&["--mode", "integrated"]));
     ok(&s.run(&["--mode", "hybrid"]));
     let calls = state_syscalls(&s, &s.env(), &["probe"]);
-    let by_path: Vec<bool> = calls.iter().map(|c| c.1).collect();
-    assert_eq!(
-        by_path,
-        [true, true, false, false, false, false, false],
-        "{calls:?}"
+    let by_path = calls.iter().take_while(|c| c.1).count();
+    assert_eq!(by_path, 2, "two walks by path, first: {calls:?}");
+    assert!(
+        calls.len() > by_path && calls[by_path..].iter().all(|c| !c.1),
+        "the rest relative to the checked descriptors: {calls:?}"
     );
     assert!(
         !names(&calls).iter().any(|n| n.starts_with("rename")),
