@@ -141,12 +141,7 @@ fn fake_dev_dri(m: &Fixture, dir: &Path) {
 #[ignore = "needs root (mknod of a fake /dev/dri); CI runs it"]
 fn libdrm_reads_the_address_gpu_launch_names() {
     crate::common::root_only();
-    let header = Path::new("/usr/include/xf86drm.h");
-    assert!(
-        header.is_file(),
-        "{} is missing: install the Debian package libdrm-dev (.ci/run does)",
-        header.display()
-    );
+    crate::common::installed("/usr/include/xf86drm.h", "libdrm-dev");
     let cc = tool("cc", "gcc");
     let src = crate::common::source("tests/clients");
     let build = tempfile::tempdir().unwrap();
@@ -227,10 +222,7 @@ fn build_c(dir: &Path, name: &str, out: &str, args: &[&str]) -> std::path::PathB
         ("/usr/include/EGL/egl.h", "libegl-dev"),
         ("/usr/include/glvnd/libeglabi.h", "libglvnd-core-dev"),
     ] {
-        assert!(
-            Path::new(header).is_file(),
-            "{header} is missing: install the Debian package {package} (.ci/run does)"
-        );
+        crate::common::installed(header, package);
     }
     let src = crate::common::source("tests/clients/gl");
     let path = dir.join(out);
@@ -250,12 +242,8 @@ fn build_c(dir: &Path, name: &str, out: &str, args: &[&str]) -> std::path::PathB
 /// `DRI_PRIME`), EGL is not: libglvnd gives the program NVIDIA's EGL.
 #[test]
 fn egl_on_an_nvidia_desktop_stays_with_nvidia() {
-    let mesa_json = Path::new("/usr/share/glvnd/egl_vendor.d/50_mesa.json");
-    assert!(
-        mesa_json.is_file(),
-        "{} is missing: install the Debian package libegl-mesa0 (.ci/run does)",
-        mesa_json.display()
-    );
+    let mesa_json =
+        crate::common::installed("/usr/share/glvnd/egl_vendor.d/50_mesa.json", "libegl-mesa0");
     let build = tempfile::tempdir().unwrap();
     let vendor = build_c(
         build.path(),
@@ -267,7 +255,7 @@ fn egl_on_an_nvidia_desktop_stays_with_nvidia() {
     // The vendor directory as a system with NVIDIA's driver has it.
     let with_nvidia = build.path().join("egl_vendor.d");
     fs::create_dir(&with_nvidia).unwrap();
-    fs::copy(mesa_json, with_nvidia.join("50_mesa.json")).unwrap();
+    fs::copy(&mesa_json, with_nvidia.join("50_mesa.json")).unwrap();
     let json = serde_json::json!({
         "file_format_version": "1.0.0",
         "ICD": { "library_path": vendor },

@@ -205,11 +205,7 @@ fn exit_statuses() {
         &["--list", "x"],
         &[],
     ] {
-        let e = err(bad);
-        assert!(
-            e.starts_with("gpu-launch: ") && e.ends_with('\n') && e.matches('\n').count() == 1,
-            "{bad:?}: {e:?}"
-        );
+        crate::common::one_error_line(&status(bad).into());
     }
 }
 

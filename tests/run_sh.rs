@@ -151,7 +151,7 @@ fn the_list_holds_every_package_a_test_names() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        for call in ["tool(\"", "run_tool(\""] {
+        for call in ["tool(\"", "run_tool(\"", "installed(\""] {
             for (i, _) in text.match_indices(call) {
                 // tool("NAME", "PACKAGE" ...
                 let rest = &text[i + call.len()..];

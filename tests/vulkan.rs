@@ -230,35 +230,17 @@ struct Toolchain {
     lavapipe: PathBuf,
 }
 
-/// The toolchain, or `None` (the test is skipped, saying what to install)
-/// when a package is missing outside CI; in CI (`CI` set) a missing package
-/// fails the test.
-fn toolchain() -> Option<&'static Toolchain> {
-    static TC: OnceLock<Result<Toolchain, String>> = OnceLock::new();
-    match TC.get_or_init(build_toolchain) {
-        Ok(tc) => Some(tc),
-        Err(why) if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
-            panic!("the real-client Vulkan test cannot run in CI: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the real-client Vulkan test: {why}");
-            None
-        }
-    }
+/// The toolchain; a missing package fails the test, naming it.
+fn toolchain() -> &'static Toolchain {
+    static TC: OnceLock<Toolchain> = OnceLock::new();
+    TC.get_or_init(|| {
+        build_toolchain().unwrap_or_else(|why| panic!("the real-client Vulkan test: {why}"))
+    })
 }
 
 fn build_toolchain() -> Result<Toolchain, String> {
-    let install = |what: &str, package: &str| {
-        format!(
-            "{what} is missing: install the Debian package {package} (apt-get install -y {package}; .ci/run does)"
-        )
-    };
-    if !Path::new(VK_ICD_H).is_file() {
-        return Err(install(VK_ICD_H, "libvulkan-dev"));
-    }
-    if !Path::new(LAYER).is_file() {
-        return Err(install(LAYER, "mesa-vulkan-drivers"));
-    }
+    crate::common::installed(VK_ICD_H, "libvulkan-dev");
+    crate::common::installed(LAYER, "mesa-vulkan-drivers");
     let lavapipe = fs::read_dir(ICD_DIR)
         .ok()
         .and_then(|d| {
@@ -268,12 +250,12 @@ fn build_toolchain() -> Result<Toolchain, String> {
                     .is_some_and(|n| n.starts_with("lvp_icd."))
             })
         })
-        .ok_or_else(|| {
-            install(
+        .unwrap_or_else(|| {
+            crate::common::missing(
                 &format!("{ICD_DIR}/lvp_icd.*.json (lavapipe)"),
                 "mesa-vulkan-drivers",
             )
-        })?;
+        });
     let src = crate::common::source("tests/clients/vulkan");
     let dir = std::env::temp_dir().join(format!("gpu-launch-vulkan-{}", std::process::id()));
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -626,7 +608,7 @@ fn machines(tc: &Toolchain) -> Vec<VkMachine> {
 
 #[test]
 fn vulkan_programs_land_on_the_chosen_gpu() {
-    let Some(tc) = toolchain() else { return };
+    let tc = toolchain();
     let machines = machines(tc);
     let mut cases = Vec::new();
     for m in &machines {
@@ -714,7 +696,7 @@ fn vulkan_programs_land_on_the_chosen_gpu() {
 /// filters, so they change nothing through it.
 #[test]
 fn the_device_select_layer_is_active() {
-    let Some(tc) = toolchain() else { return };
+    let tc = toolchain();
     let m = VkMachine::new(tc, "intel_nvidia_laptop", fixture::intel_nvidia_laptop, &[]);
     let first = |through_gpu_launch: bool, extra: &[(&str, &str)]| -> String {
         let mut c = if through_gpu_launch {

@@ -338,20 +338,35 @@ impl Probe {
     }
 }
 
-/// The path of an external tool; panics, naming the Debian package, when it
-/// is missing (a test that needs it must fail, never pass silently).
+/// Fails the test: `what` is missing, and the Debian package that has it.
+/// (A test whose tool is missing must fail, never pass silently; tests/run.sh
+/// installs every package a test names.)
+pub fn missing(what: &str, package: &str) -> ! {
+    panic!(
+        "{what} is not installed: this test needs it; install the Debian package {package} \
+         (apt-get install -y {package}; tests/run.sh does)"
+    )
+}
+
+/// The path of an external tool, looked up in PATH; fails the test naming
+/// its package when it is missing.
 pub fn tool(name: &str, package: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not installed: this test needs it; install the Debian package \
-                 {package} (apt-get install -y {package}; .ci/run does)"
-            )
-        })
+        .unwrap_or_else(|| missing(name, package))
+}
+
+/// `path`, a file a Debian package installs (a header, a manifest); fails
+/// the test naming the package when it is missing.
+pub fn installed(path: &str, package: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    if !p.is_file() {
+        missing(path, package);
+    }
+    p
 }
 
 /// Runs `name args...` (a shell, groff, nix-instantiate) with stdin closed
