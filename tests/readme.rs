@@ -524,3 +524,58 @@ fn comments_are_not_part_of_a_command() {
         ["foo   bar", "baz"]
     );
 }
+
+/// The README's numbers follow the code: the count of removed variables, the
+/// Vulkan test's counts (as docs/CLIENTS.md states them, which
+/// tests/vulkan.rs checks), the Rust version, the .deb's name, the cargo-deb
+/// version CI pins.
+#[test]
+fn readme_numbers_follow_the_code() {
+    // One line per paragraph, so a wrapped phrase still matches.
+    let text = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = gpu_launch::decide::plan::SELECTION_VARS.len();
+    assert!(
+        text.contains(&format!("lists all {n})")),
+        "say: lists all {n}"
+    );
+
+    let clients = std::fs::read_to_string(root().join("docs/CLIENTS.md")).unwrap();
+    let counts = clients
+        .lines()
+        .find_map(|l| l.strip_prefix("**")?.split_once(" cases: "))
+        .expect("docs/CLIENTS.md: **N cases: ...");
+    let numbers: Vec<&str> = counts
+        .1
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let want = format!(
+        "{} cases, {} land, {} known divergences",
+        counts.0, numbers[0], numbers[1]
+    );
+    assert!(text.contains(&want), "say: {want}");
+
+    let cargo: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let package = &cargo["package"];
+    let rust = package["rust-version"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("Rust {rust} or newer")),
+        "Rust {rust}"
+    );
+    let version = package["version"].as_str().unwrap();
+    let deb = format!("target/debian/gpu-launch_{version}-1_amd64.deb");
+    assert!(text.contains(&deb), "say: {deb}");
+
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    let pin = ci
+        .split_once("cargo install cargo-deb --version ")
+        .and_then(|(_, r)| r.split_whitespace().next())
+        .expect("the cargo-deb pin in .ci/run");
+    assert!(
+        text.contains(&format!("cargo-deb --locked --version {pin}")),
+        "cargo-deb {pin}"
+    );
+}
