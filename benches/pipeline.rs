@@ -4,7 +4,7 @@
 //! but the exec.
 //!
 //! `cargo bench --bench pipeline` prints time and allocations per shape
-//! (divan's AllocProfiler). Numbers are in the README.
+//! (divan's AllocProfiler). Numbers are in docs/PERFORMANCE.md.
 
 #[allow(dead_code)] // each user of the fixture builder uses a part of it
 #[path = "../tests/common/fixture/mod.rs"]

@@ -33,6 +33,7 @@ mod plans;
 mod print_env;
 mod program_kinds;
 mod properties;
+mod readme;
 mod regression;
 mod run_sh;
 mod session;

@@ -61,7 +61,7 @@ fn run(args: &[&CStr], env: &Environ<'_>) -> Result<ExitStatus> {
             }
             launch::launch(&ctx, &cli, action, &details::identities)
         }
-        // Session integration (README, "Session integration").
+        // Session integration (README, "Modes and `--next`").
         Action::Status => {
             let ctx = Context::new(env);
             print(&status::command(&ctx, &cli, |m| {

@@ -81,8 +81,9 @@ pub const OPTIONS: &[OptDef] = &[
         long: "strict",
         short: None,
         value: Value::None,
-        doc: "When SPEC matches no GPU, fail with status 125 instead of falling back to the \
-              default GPU",
+        doc: "Turn every warning that would let the launch go on into an error (status 125): \
+              no GPU matches SPEC, a skipped config file, a bad GPU_LAUNCH_GPU, unusable \
+              session state",
         selects: None,
         only_with: &[],
         complete: Complete::Any,

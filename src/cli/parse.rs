@@ -4,7 +4,7 @@
 //! untouched. No I/O, no allocation but the parsed [`Cli`].
 //!
 //! clap is not used to parse: building its `Command` costs more user-space
-//! instructions than the rest of a launch (see README, "Performance").
+//! instructions than the rest of a launch (see docs/PERFORMANCE.md).
 
 use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;

@@ -30,7 +30,7 @@ const MAX_ATTR: usize = 4096;
 ///
 /// Paths are handled as bytes (joins and `..` resolution by hand): on the
 /// launch path, `std::path` component parsing cost more than everything else
-/// detection does (see README, "Performance").
+/// detection does (see docs/PERFORMANCE.md).
 #[derive(Debug, Clone)]
 pub struct Sysfs {
     root: PathBuf,

@@ -1,6 +1,6 @@
 //! Paths as bytes: joins, parents and file names without `std::path`'s
 //! component parsing, which on the launch path cost more than everything
-//! else detection does (see README, "Performance"). Pure: no I/O.
+//! else detection does (see docs/PERFORMANCE.md). Pure: no I/O.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
