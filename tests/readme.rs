@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::fixture;
-use crate::common::{BIN, tool, write_executable};
+use crate::common::{tool, write_executable};
 
 /// The shells a command runs in.
 #[derive(Clone, Copy, Debug)]
@@ -152,7 +152,7 @@ const ARRIVING_BY_MERGE: &[&str] = &["docs/HARDENING.md", "docs/TESTING.md"];
 const MAX_BYTES: usize = 20 * 1024;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::source("")
 }
 
 fn readme() -> String {
@@ -238,7 +238,7 @@ impl Sandbox {
         }
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::os::unix::fs::symlink(BIN, bin.join("gpu-launch")).unwrap();
+        std::os::unix::fs::symlink(crate::common::bin(), bin.join("gpu-launch")).unwrap();
         for program in ["blender", "chromium"] {
             write_executable(&bin.join(program), "#!/bin/sh\nexit 0\n", 0o755);
         }
