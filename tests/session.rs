@@ -394,15 +394,12 @@ fn waybar_output_is_a_custom_module_document() {
 fn state_syscalls(s: &Session, env: &Env, args: &[&str]) -> Vec<(String, bool)> {
     let text = strace(&env.command(args), &["-y", "-e", "trace=%file"]);
     let runtime = s.runtime.path().display().to_string();
-    text.lines()
-        .filter(|l| l.contains(&runtime))
-        .map(|l| {
-            // `PID call(args) = result`, the PID padded with blanks.
-            let l = l.trim_start();
-            let call = l.split_once(' ').map_or(l, |(_, rest)| rest.trim_start());
-            let name = call.split('(').next().unwrap_or(call).to_owned();
-            let by_path = call.contains("(AT_FDCWD");
-            (name, by_path)
+    crate::common::calls(&text)
+        .into_iter()
+        .filter(|c| c.line.contains(&runtime))
+        .map(|c| {
+            let by_path = c.line.contains(&format!("{}(AT_FDCWD", c.name));
+            (c.name, by_path)
         })
         .collect()
 }

@@ -35,24 +35,8 @@ fn mkdir(p: &Path, mode: u32) {
 
 /// `tests/probe/swap.c`, built once with the system C compiler, in a
 /// directory anyone may read.
-fn swapper() -> &'static Path {
-    use std::sync::OnceLock;
-    static SWAP: OnceLock<PathBuf> = OnceLock::new();
-    SWAP.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("gpu-launch-swap-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        chmod(&dir, 0o755);
-        let out = dir.join("swap");
-        let src = crate::common::source("tests/probe/swap.c");
-        let built = Command::new("cc")
-            .args(["-O1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status()
-            .expect("the tests need a C compiler (cc): install gcc");
-        assert!(built.success(), "cc failed to build {}", src.display());
-        out
-    })
+fn swapper() -> PathBuf {
+    crate::common::c_program("swap")
 }
 
 /// The attacker at work: exchanging two names as uid 65534.

@@ -179,25 +179,39 @@ impl Env {
     }
 }
 
-/// The compiled probe program (tests/probe/probe.c), built once per test
-/// binary with the system C compiler.
+/// The C program `tests/probe/NAME.c`, built once per test binary with the
+/// system C compiler, in a directory any user may read (some run as
+/// another user).
+pub fn c_program(name: &str) -> PathBuf {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Mutex;
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = built.get(name) {
+        return p.clone();
+    }
+    let dir = std::env::temp_dir().join(format!("gpu-launch-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory for the C programs");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.join(name);
+    let src = source(&format!("tests/probe/{name}.c"));
+    let status = Command::new(tool("cc", "gcc"))
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed to build {}", src.display());
+    built.insert(name.to_owned(), out.clone());
+    out
+}
+
+/// The probe program (tests/probe/probe.c).
 pub fn probe_binary() -> &'static Path {
     use std::sync::OnceLock;
     static PROBE: OnceLock<PathBuf> = OnceLock::new();
-    PROBE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("gpu-launch-probe-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("probe dir");
-        let out = dir.join("probe");
-        let src = source("tests/probe/probe.c");
-        let status = Command::new("cc")
-            .args(["-O1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status()
-            .expect("the tests need a C compiler (cc) to build the probe: install gcc");
-        assert!(status.success(), "cc failed to build {}", src.display());
-        out
-    })
+    PROBE.get_or_init(|| c_program("probe"))
 }
 
 /// Puts the probe into `dir` under `name` (a program called `chromium`,
@@ -405,6 +419,56 @@ pub fn strace(cmd: &Command, options: &[&str]) -> String {
         .expect("run strace");
     assert!(out.status.success(), "strace run failed: {out:?}");
     std::fs::read_to_string(log).expect("read the trace")
+}
+
+/// The system calls that open a file by path (what a trace must look at
+/// to see whether something was opened: `openat2` too).
+pub const OPEN_CALLS: [&str; 5] = ["open", "openat", "openat2", "creat", "open_tree"];
+
+/// One system call of a [`strace`] trace: its name and the first path it
+/// names (the first quoted argument), as `strace -f` prints a line
+/// (`PID name(args) = result`, the PID padded with blanks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub name: String,
+    pub path: Option<String>,
+    pub line: String,
+}
+
+/// The calls of a trace, in order.
+pub fn calls(trace: &str) -> Vec<Call> {
+    trace
+        .lines()
+        .filter_map(|l| {
+            let call = l.trim_start();
+            let call = match call.split_once(' ') {
+                Some((pid, rest)) if pid.bytes().all(|b| b.is_ascii_digit()) => rest.trim_start(),
+                _ => call,
+            };
+            let (name, args) = call.split_once('(')?;
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return None; // `<... openat resumed>`, `+++ exited`, signals
+            }
+            let path = args
+                .split_once('"')
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(p, _)| p.to_owned());
+            Some(Call {
+                name: name.to_owned(),
+                path,
+                line: l.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The paths a trace's calls opened (or tried to), by [`OPEN_CALLS`].
+pub fn opened(calls: &[Call]) -> Vec<&str> {
+    calls
+        .iter()
+        .filter(|c| OPEN_CALLS.contains(&c.name.as_str()))
+        .filter_map(|c| c.path.as_deref())
+        .collect()
 }
 
 /// gpu-launch copied into a fresh 0755 directory, where any user may run
