@@ -114,11 +114,6 @@ module_of() { # FILE -> its module, or nothing
   done
 }
 
-if [[ $(cargo mutants --version 2>/dev/null) != "cargo-mutants $VERSION" ]]; then
-  echo "tests/mutants.sh: installing cargo-mutants $VERSION (cargo install, a few minutes)" >&2
-  cargo install cargo-mutants --version "$VERSION" --locked --quiet
-fi
-
 out=${MUTANTS_OUT:-target/mutants}
 mkdir -p "$out"
 jobs=${MUTANTS_JOBS:-2}
@@ -142,6 +137,11 @@ if [[ -n $diff_rev ]]; then
   fi
   echo "tests/mutants.sh: mutants in the lines $(git rev-parse --short "$diff_rev")..HEAD changed in: ${touched[*]}"
   names=("${touched[@]}")
+fi
+
+if [[ $(cargo mutants --version 2>/dev/null) != "cargo-mutants $VERSION" ]]; then
+  echo "tests/mutants.sh: installing cargo-mutants $VERSION (cargo install, a few minutes)" >&2
+  cargo install cargo-mutants --version "$VERSION" --locked --quiet
 fi
 
 # One cargo-mutants run per module, each in a copy of the tree.
