@@ -13,10 +13,19 @@
 //!   GPU's runtime status is `suspended`, unless the user said `--wake`;
 //! - mix real hardware into a fake machine: with `GPU_LAUNCH_SYSFS_ROOT` set it
 //!   loads only `GPU_LAUNCH_NVML_LIBRARY`, never the system library;
-//! - fail: a missing or broken library is [`Outcome::Unavailable`], "no details".
+//! - fail: a missing or broken library is [`Outcome::Unavailable`], "no details";
+//! - hang: a library named by a path (`GPU_LAUNCH_NVML_LIBRARY`) is opened
+//!   as every named file is ([`files::open_regular`]: non-blocking, and only
+//!   a regular file), and `dlopen` loads that very descriptor
+//!   (`/proc/self/fd/N`), so the file checked is the file loaded, and a FIFO
+//!   there is refused instead of blocking `dlopen` for ever. A bare soname
+//!   (`libnvidia-ml.so.1`) is found by the dynamic loader in the system's
+//!   library directories.
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use nvml_wrapper::Nvml;
@@ -26,6 +35,7 @@ use crate::app::Context;
 use crate::detect::Details;
 use crate::detect::pci::PciAddr;
 use crate::detect::{Gpu, Machine};
+use crate::os::files::{self, Links};
 
 /// The library's soname (the unversioned `libnvidia-ml.so` that
 /// `nvml-wrapper` defaults to only exists where development files are
@@ -141,12 +151,30 @@ fn query_once(library: &OsStr) -> &'static Result<Report, String> {
 }
 
 /// Initialises NVML from `library`, reads every device, shuts it down.
-/// `Err` carries NVML's or the loader's message.
+/// `Err` carries NVML's or the loader's message (or why a library named by
+/// a path was not loaded).
 pub fn query(library: &OsStr) -> Result<Report, String> {
+    // A path is opened and checked first, then loaded through its
+    // descriptor; the descriptor stays open until `dlopen` is done.
+    let checked = if library.as_bytes().contains(&b'/') {
+        let path = Path::new(library);
+        match files::open_regular(path, Links::Follow) {
+            Ok(Some(file)) => Some(file),
+            Ok(None) => return Err(format!("{}: no such file", path.display())),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    } else {
+        None
+    };
+    let load = match &checked {
+        Some(file) => OsString::from(format!("/proc/self/fd/{}", file.file.as_raw_fd())),
+        None => library.to_owned(),
+    };
     let nvml = Nvml::builder()
-        .lib_path(library)
+        .lib_path(&load)
         .init()
         .map_err(|e| e.to_string())?;
+    drop(checked);
     let report = read(&nvml);
     // `Nvml`'s `Drop` calls `nvmlShutdown` through a method that panics when
     // the library lacks the symbol; such a library is simply left loaded.
@@ -201,13 +229,19 @@ mod tests {
     #[test]
     fn a_missing_library_is_an_error_not_a_panic() {
         let e = query(OsStr::new("/nonexistent/libnvidia-ml.so.1")).unwrap_err();
+        assert_eq!(e, "/nonexistent/libnvidia-ml.so.1: no such file");
+        let e = query(OsStr::new("libnvidia-ml-nonexistent.so.1")).unwrap_err();
         assert!(e.contains("libloading"), "{e}");
     }
 
     #[test]
-    fn a_library_without_nvml_is_an_error() {
-        // libc has no nvmlInit_v2.
-        let e = query(OsStr::new("libc.so.6")).unwrap_err();
-        assert!(e.contains("nvmlInit_v2"), "{e}");
+    fn a_library_path_that_is_no_file_is_refused_before_dlopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("libnvidia-ml.so.1");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let e = query(fifo.as_os_str()).unwrap_err();
+        assert!(e.ends_with("not a regular file (it is a FIFO)"), "{e}");
+        let e = query(OsStr::new("/dev/zero")).unwrap_err();
+        assert!(e.ends_with("(it is a character device)"), "{e}");
     }
 }
