@@ -12,6 +12,7 @@ mod common;
 
 mod choice;
 mod desktop;
+mod desktop_glib;
 mod details;
 mod doctor;
 mod journal;

@@ -1,0 +1,116 @@
+//! The session state files (`mode`, `next` under
+//! `$XDG_RUNTIME_DIR/gpu-launch/`) with arbitrary bytes in them, read as a
+//! launch and `--status` read them: never a panic; an error is one line;
+//! what is read is what the text says (`Mode::parse`, the SPEC grammar); a
+//! pending `--next` is consumed once, by the first launch that claims it.
+#![no_main]
+
+use std::ffi::CString;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use arbitrary::Arbitrary;
+use gpu_launch::decide::spec::Spec;
+use gpu_launch::os::environ::Environ;
+use gpu_launch::session::mode::Mode;
+use gpu_launch::session::state::StateDir;
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    mode: Option<Vec<u8>>,
+    next: Option<Vec<u8>>,
+}
+
+/// What a state file's text should read as: `None` when it is not text
+/// that parses.
+fn expected_mode(bytes: &[u8]) -> Option<Mode> {
+    Mode::parse(std::str::from_utf8(bytes).ok()?)
+}
+
+fn expected_next(bytes: &[u8]) -> Option<Spec> {
+    Spec::parse(std::str::from_utf8(bytes).ok()?.trim()).ok()
+}
+
+fuzz_target!(|input: Input| {
+    let base = if std::path::Path::new("/dev/shm").is_dir() {
+        std::path::PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let Ok(runtime) = tempfile::Builder::new()
+        .prefix("gpu-launch-fuzz-run-")
+        .tempdir_in(base)
+    else {
+        return;
+    };
+    let dir = runtime.path().join("gpu-launch");
+    let made = fs::create_dir(&dir)
+        .and_then(|()| fs::set_permissions(runtime.path(), fs::Permissions::from_mode(0o700)))
+        .and_then(|()| fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)));
+    if made.is_err() {
+        return;
+    }
+    for (name, bytes) in [("mode", &input.mode), ("next", &input.next)] {
+        if let Some(bytes) = bytes {
+            let path = dir.join(name);
+            let bytes = &bytes[..bytes.len().min(8192)];
+            if fs::write(&path, bytes).is_err()
+                || fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).is_err()
+            {
+                return;
+            }
+        }
+    }
+    let var = CString::new(
+        [
+            b"XDG_RUNTIME_DIR=".as_slice(),
+            runtime.path().as_os_str().as_encoded_bytes(),
+        ]
+        .concat(),
+    )
+    .expect("no NUL in a temporary path");
+    let env = Environ::new(vec![var.as_c_str()]);
+    let state = StateDir::from_env(&env).expect("an absolute XDG_RUNTIME_DIR");
+
+    let next = input.next.as_deref().map(expected_next);
+    let mode = input.mode.as_deref().map(expected_mode);
+    let peeked = state.peek();
+    match &peeked {
+        Ok(s) => {
+            // Read as the text says; a missing file is the default.
+            assert_eq!(s.next, next.clone().flatten(), "{input:?}");
+            if next.is_none() {
+                assert!(s.next.is_none());
+            }
+            if let Some(m) = mode {
+                assert_eq!(Some(s.mode), m, "{input:?}");
+            } else {
+                assert_eq!(s.mode, Mode::Hybrid);
+            }
+            if let Some(spec) = &s.next {
+                assert_eq!(Spec::parse(&spec.to_string()).as_ref(), Ok(spec));
+            }
+        }
+        Err(e) => {
+            let shown = e.to_string();
+            assert!(!shown.contains('\n'), "{shown:?}");
+            // Only a file whose text does not parse is an error here.
+            let bad_next = matches!(next, Some(None));
+            let bad_mode = matches!(mode, Some(None));
+            assert!(bad_next || bad_mode, "{shown}: {input:?}");
+        }
+    }
+
+    // A launch claims a pending --next once; the next launch sees none.
+    if let Ok(s) = &peeked {
+        if let Some(spec) = &s.next {
+            let first = state.consume().expect("the state peeked fine");
+            assert_eq!(first.next.as_ref(), Some(spec));
+            assert!(!dir.join("next").exists());
+            let second = state.consume().expect("the state peeked fine");
+            assert!(second.next.is_none());
+            assert_eq!(second.mode, s.mode);
+        }
+    }
+});
