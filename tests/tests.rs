@@ -15,6 +15,7 @@ mod desktop;
 mod desktop_glib;
 mod details;
 mod doctor;
+mod hostile;
 mod journal;
 mod launch;
 mod launch_path;

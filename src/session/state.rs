@@ -22,7 +22,7 @@
 //!   error.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -195,11 +195,12 @@ impl StateDir {
         if !meta.is_file() {
             return Err(trust::untrusted(path, "it is not a regular file"));
         }
-        let mut text = String::new();
-        file.take(MAX_STATE)
-            .read_to_string(&mut text)
+        let bytes = files::Regular { file, meta }
+            .read_all(MAX_STATE)
             .map_err(Error::io("cannot read", path))?;
-        Ok(Some(text))
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::io("cannot read", path)(io::ErrorKind::InvalidData.into()))
     }
 
     /// Creates the directory (0700) when missing, checks it, and writes
