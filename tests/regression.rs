@@ -1,5 +1,5 @@
 //! Regression tests, each named after what broke (found by the hostile-input
-//! review and the fuzz targets in `fuzz/`; see README, "Hardening").
+//! review and the fuzz targets in `fuzz/`; see docs/HARDENING.md).
 
 use std::path::Path;
 use std::process::Command;

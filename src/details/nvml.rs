@@ -170,10 +170,11 @@ pub fn query(library: &OsStr) -> Result<Report, String> {
         Some(file) => OsString::from(format!("/proc/self/fd/{}", file.file.as_raw_fd())),
         None => library.to_owned(),
     };
-    let nvml = Nvml::builder()
-        .lib_path(&load)
-        .init()
-        .map_err(|e| e.to_string())?;
+    // The loader's message names what it was given; say the path instead.
+    let nvml = Nvml::builder().lib_path(&load).init().map_err(|e| {
+        e.to_string()
+            .replace(&*load.to_string_lossy(), &library.to_string_lossy())
+    })?;
     drop(checked);
     let report = read(&nvml);
     // `Nvml`'s `Drop` calls `nvmlShutdown` through a method that panics when
@@ -243,5 +244,18 @@ mod tests {
         assert!(e.ends_with("not a regular file (it is a FIFO)"), "{e}");
         let e = query(OsStr::new("/dev/zero")).unwrap_err();
         assert!(e.ends_with("(it is a character device)"), "{e}");
+        // Loaded through its descriptor, named by its path.
+        let junk = dir.path().join("libjunk.so");
+        std::fs::write(&junk, "not ELF").unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.contains(&*junk.to_string_lossy()), "{e}");
+        assert!(!e.contains("/proc/self/fd"), "{e}");
+    }
+
+    #[test]
+    fn a_library_without_nvml_is_an_error() {
+        // libc has no nvmlInit_v2.
+        let e = query(OsStr::new("libc.so.6")).unwrap_err();
+        assert!(e.contains("nvmlInit_v2"), "{e}");
     }
 }
