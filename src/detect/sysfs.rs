@@ -40,6 +40,11 @@ use crate::os::paths::{self, join};
 /// damaged or hostile file cannot make gpu-launch allocate without bound.
 const MAX_ATTR: usize = 4096;
 
+/// Directories read here hold tens of entries (`class/drm`) to hundreds
+/// (`bus/pci/devices`); a listing stops at this many, so a hostile tree
+/// cannot make one grow without bound.
+const MAX_ENTRIES: usize = 1 << 16;
+
 /// The kernel's sysfs, where attributes need no `fstat` (see above).
 const KERNEL_ROOT: &[u8] = b"/sys";
 
@@ -228,7 +233,7 @@ impl Sysfs {
         let Some(fd) = self.open_dir(dir) else {
             return Vec::new();
         };
-        let names = files::dir_names(fd.as_fd()).unwrap_or_default();
+        let names = files::dir_names(fd.as_fd(), MAX_ENTRIES).unwrap_or_default();
         *self.dir.lock().unwrap_or_else(|e| e.into_inner()) = Some((dir.to_path_buf(), fd));
         names
     }

@@ -309,8 +309,9 @@ pub fn open_beneath(root: BorrowedFd<'_>, rel: &[u8], flags: OFlag) -> io::Resul
 }
 
 /// The names in the directory open as `dir` (unsorted, without `.` and
-/// `..`): `getdents64` until it returns nothing, into a stack buffer.
-pub fn dir_names(dir: BorrowedFd<'_>) -> io::Result<Vec<OsString>> {
+/// `..`), at most `max` of them (a directory with more is read that far):
+/// `getdents64` until it returns nothing, into a stack buffer.
+pub fn dir_names(dir: BorrowedFd<'_>, max: usize) -> io::Result<Vec<OsString>> {
     let mut names = Vec::new();
     let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8192];
     loop {
@@ -330,6 +331,9 @@ pub fn dir_names(dir: BorrowedFd<'_>) -> io::Result<Vec<OsString>> {
             let name = &record[19..];
             let name = &name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())];
             if name != b"." && name != b".." {
+                if names.len() == max {
+                    return Ok(names);
+                }
                 names.push(OsString::from_vec(name.to_vec()));
             }
             records = &records[len..];
@@ -669,15 +673,17 @@ mod tests {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
         let fd = File::open(dir.path()).unwrap();
-        let mut got = dir_names(fd.as_fd()).unwrap();
+        let mut got = dir_names(fd.as_fd(), usize::MAX).unwrap();
         got.sort();
         want.sort();
         assert_eq!(got, want);
+        let fd = File::open(dir.path()).unwrap();
+        assert_eq!(dir_names(fd.as_fd(), 100).unwrap().len(), 100);
         let empty = tempfile::tempdir().unwrap();
         let fd = File::open(empty.path()).unwrap();
-        assert!(dir_names(fd.as_fd()).unwrap().is_empty());
+        assert!(dir_names(fd.as_fd(), 10).unwrap().is_empty());
         let file = File::open("/dev/null").unwrap();
-        assert!(dir_names(file.as_fd()).is_err());
+        assert!(dir_names(file.as_fd(), 10).is_err());
     }
 
     #[test]
