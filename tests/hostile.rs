@@ -245,6 +245,40 @@ fn device_node_at_every_name_is_refused() {
     }
 }
 
+/// Pseudo-files that pass for regular files: read non-blocking and bounded,
+/// they end the reading at once (`/proc/self/mem` fails at offset 0,
+/// `/proc/kmsg` would wait for the next kernel message without
+/// `O_NONBLOCK`).
+fn survives_proc_files(files: &[&str]) {
+    for file in files {
+        let scene = Scene::new(Name::PciIds, Plant::Fifo);
+        let env = |var: &str| {
+            let inner = scene.env.command(&["--list", "--json"]);
+            let mut cmd = Command::new(BIN);
+            cmd.args(["--list", "--json"])
+                .env_clear()
+                .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+                .env(var, file);
+            cmd
+        };
+        for var in ["GPU_LAUNCH_PCI_IDS", "GPU_LAUNCH_NVML_LIBRARY"] {
+            let r = run_briefly(env(var));
+            assert_eq!(r.status, 0, "{var}={file}: {r:?}");
+        }
+    }
+}
+
+#[test]
+fn pci_ids_or_nvml_that_name_proc_files_return_promptly() {
+    survives_proc_files(&["/proc/self/mem", "/proc/self/environ", "/dev/stdin"]);
+}
+
+#[test]
+#[ignore = "needs root (/proc/kmsg is root's); CI runs ignored tests as root"]
+fn pci_ids_or_nvml_that_name_the_kernel_log_return_promptly() {
+    survives_proc_files(&["/proc/kmsg"]);
+}
+
 /// What the `nvidia` uevent outside the root says, and where it is.
 fn plant_outside_nvidia(outside: &Path, from: &Path) {
     let copied = Command::new("cp")

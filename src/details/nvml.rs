@@ -159,7 +159,10 @@ pub fn query(library: &OsStr) -> Result<Report, String> {
     let checked = if library.as_bytes().contains(&b'/') {
         let path = Path::new(library);
         match files::open_regular(path, Links::Follow) {
-            Ok(Some(file)) => Some(file),
+            Ok(Some(file)) => {
+                elf_header(&file).map_err(|why| format!("{}: {why}", path.display()))?;
+                Some(file)
+            }
             Ok(None) => return Err(format!("{}: no such file", path.display())),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         }
@@ -185,6 +188,27 @@ pub fn query(library: &OsStr) -> Result<Report, String> {
         std::mem::forget(nvml);
     }
     Ok(report)
+}
+
+/// Checks that `file` starts as a shared library does (`\x7fELF`), read
+/// through the checked, non-blocking descriptor: `dlopen` reads the file
+/// again, blocking, and a pseudo-file that passes for a regular file
+/// (`/proc/kmsg`: size 0, and a read waits for the next kernel message)
+/// would hang it there.
+fn elf_header(file: &files::Regular) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    const ELF_HEADER: u64 = 64;
+    if file.meta.len() < ELF_HEADER {
+        return Err("not a shared library (shorter than an ELF header)".into());
+    }
+    let mut magic = [0u8; 4];
+    file.file
+        .read_exact_at(&mut magic, 0)
+        .map_err(|e| format!("not a shared library ({e})"))?;
+    if &magic != b"\x7fELF" {
+        return Err("not a shared library (no ELF header)".into());
+    }
+    Ok(())
 }
 
 fn read(nvml: &Nvml) -> Report {
@@ -244,9 +268,18 @@ mod tests {
         assert!(e.ends_with("not a regular file (it is a FIFO)"), "{e}");
         let e = query(OsStr::new("/dev/zero")).unwrap_err();
         assert!(e.ends_with("(it is a character device)"), "{e}");
-        // Loaded through its descriptor, named by its path.
+        // Not a shared library: refused before dlopen reads it (blocking).
         let junk = dir.path().join("libjunk.so");
-        std::fs::write(&junk, "not ELF").unwrap();
+        std::fs::write(&junk, "").unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.ends_with("(shorter than an ELF header)"), "{e}");
+        std::fs::write(&junk, [b'x'; 100]).unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.ends_with("(no ELF header)"), "{e}");
+        // Loaded through its descriptor, named by its path.
+        let mut elf = b"\x7fELF".to_vec();
+        elf.resize(100, 0);
+        std::fs::write(&junk, elf).unwrap();
         let e = query(junk.as_os_str()).unwrap_err();
         assert!(e.contains(&*junk.to_string_lossy()), "{e}");
         assert!(!e.contains("/proc/self/fd"), "{e}");
