@@ -43,6 +43,28 @@ impl From<Output> for Run {
     }
 }
 
+/// Runs `cmd` and fails the test (killing the child) when it takes longer
+/// than 20 seconds: what the callers guard against is a hang, not slowness.
+pub fn run_briefly(mut cmd: Command) -> Run {
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn gpu-launch");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gpu-launch hung: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output").into()
+}
+
 /// Asserts exit status 0.
 pub fn ok(run: &Run) {
     assert_eq!(run.status, 0, "{run:?}");
