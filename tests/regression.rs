@@ -1,32 +1,10 @@
 //! Regression tests, each named after what broke (found by the hostile-input
-//! review and the fuzz targets in `fuzz/`; see README, "Hardening").
+//! review and the fuzz targets in `fuzz/`; see docs/HARDENING.md).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use crate::common::{Env, Run, fixture, one_error_line};
-
-/// Runs `cmd` and fails the test (killing the child) when it takes longer
-/// than a few seconds: what these tests guard against is a hang.
-fn run_briefly(mut cmd: Command) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn gpu-launch");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gpu-launch hung: {cmd:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output").into()
-}
+use crate::common::{Env, fixture, one_error_line, run_briefly};
 
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();

@@ -132,7 +132,15 @@ fn unknown_arguments_are_refused() {
 }
 
 /// Debian's Essential packages: on every Debian system, never installed.
-const ESSENTIAL: &[&str] = &["bash", "coreutils", "tar", "sed", "grep", "findutils"];
+const ESSENTIAL: &[&str] = &[
+    "bash",
+    "coreutils",
+    "tar",
+    "sed",
+    "grep",
+    "findutils",
+    "util-linux",
+];
 
 /// Every package a test names when its tool is missing (`tool("zsh", "zsh")`,
 /// `run_tool("groff", "groff-base", ...)`) is in the script's list, so the

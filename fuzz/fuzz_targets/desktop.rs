@@ -1,8 +1,10 @@
 //! The desktop-entry rewriter on arbitrary text: no panic; an override it
 //! writes is a valid entry (every line a comment, a group header or a
 //! key=value pair), marked as ours, with every Exec= of the entry and its
-//! actions a valid command line that runs gpu-launch; and rewriting the
-//! override again is refused, so nothing is ever wrapped twice.
+//! actions a valid command line that runs gpu-launch; its `[Desktop Entry]`
+//! never reads as D-Bus activatable to GLib (every `DBusActivatable` there
+//! says false, however the original spelled it); and rewriting the override
+//! again is refused, so nothing is ever wrapped twice.
 #![no_main]
 
 use std::path::Path;
@@ -31,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(made.text.ends_with('\n'));
     let mut group: Option<&str> = None;
     let mut execs = 0;
+    let mut dbus_false = 0;
     for line in made.text.split_inclusive('\n') {
         let body = line.strip_suffix('\n').unwrap_or(line);
         let trimmed = body.trim_start();
@@ -53,6 +56,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(group.is_some(), "an entry before any group: {line:?}");
         let wrapped =
             group.is_some_and(|g| g == "Desktop Entry" || g.starts_with("Desktop Action "));
+        if group == Some("Desktop Entry") && key.trim() == "DBusActivatable" {
+            // GLib's reading: leading white space of the value is skipped.
+            let value = value.trim_start_matches(|c: char| c.is_ascii_whitespace());
+            assert!(!desktop::rewrite::glib_true(value), "{line:?}");
+            dbus_false += 1;
+        }
         if wrapped && key.trim() == "Exec" {
             let args = desktop::split_exec(value.trim_start_matches([' ', '\t']))
                 .unwrap_or_else(|e| panic!("{line:?}: {e}"));
@@ -65,6 +74,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert!(execs >= 1, "no Exec= in {:?}", made.text);
+    assert!(dbus_false >= 1, "no DBusActivatable=false in {:?}", made.text);
     assert_eq!(
         desktop::rewrite(&made.text, spec.as_ref(), source),
         Err(RewriteError::AlreadyOverride)

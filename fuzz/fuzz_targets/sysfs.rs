@@ -177,7 +177,18 @@ enum Damage {
         name: BesideName,
         bytes: Vec<u8>,
     },
+    /// A directory (or file) of the tree replaced by a link to a device
+    /// directory outside the root ([`OUTSIDE`]), relative or absolute.
+    DirOutOfRoot {
+        at: u16,
+        absolute: bool,
+    },
 }
+
+/// The device directory beside the root that [`Damage::DirOutOfRoot`] links
+/// to: everything in it claims a GPU no read beneath the root can see.
+const OUTSIDE: &str = "outside-device";
+const OUTSIDE_DRIVER: &str = "fuzz-outside";
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum AbsoluteTarget {
@@ -369,7 +380,42 @@ fn mkfifo(path: &Path) {
     }
 }
 
+/// True when the input names [`OUTSIDE_DRIVER`] itself (a custom driver,
+/// garbage written into a `uevent`), so finding it proves nothing.
+fn mentions_outside(input: &Input) -> bool {
+    let marker = OUTSIDE_DRIVER.as_bytes();
+    let has = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker);
+    let custom = |d: &DriverPick| matches!(d, DriverPick::Custom(s) if has(s.as_bytes()));
+    input.pci.iter().any(|p| custom(&p.driver))
+        || input.platform.iter().any(|p| custom(&p.driver))
+        || input.damage.iter().any(|d| match d {
+            Damage::Garbage { bytes, .. } | Damage::Beside { bytes, .. } => has(bytes),
+            _ => false,
+        })
+}
+
+/// The device directory outside the root, laid out as a PCI GPU's.
+fn plant_outside(outer: &Path) {
+    let dev = outer.join(OUTSIDE);
+    let _ = fs::create_dir_all(dev.join("power"));
+    let _ = fs::create_dir_all(dev.join("drm/renderD250"));
+    let uevent = format!(
+        "DRIVER={OUTSIDE_DRIVER}\nPCI_CLASS=30000\nPCI_ID=DEAD:BEEF\nPCI_SLOT_NAME=0000:66:00.0\n"
+    );
+    for (name, text) in [
+        ("uevent", uevent.as_str()),
+        ("vendor", "0xdead\n"),
+        ("device", "0xbeef\n"),
+        ("boot_vga", "1\n"),
+        ("removable", "removable\n"),
+        ("power/runtime_status", "active\n"),
+    ] {
+        let _ = fs::write(dev.join(name), text);
+    }
+}
+
 fn damage(root: &Path, outer: &Path, ops: &[Damage]) {
+    plant_outside(outer);
     let all = entries(root);
     let pick = |at: u16| -> Option<&PathBuf> {
         (!all.is_empty()).then(|| &all[usize::from(at) % all.len()])
@@ -483,11 +529,26 @@ fn damage(root: &Path, outer: &Path, ops: &[Damage]) {
                     write_new(&p, &bytes[..bytes.len().min(512)]);
                 }
             }
+            Damage::DirOutOfRoot { at, absolute } => {
+                if let Some(p) = cleared(*at) {
+                    let target = if *absolute {
+                        outer.join(OUTSIDE)
+                    } else {
+                        let depth = p
+                            .parent()
+                            .and_then(|d| d.strip_prefix(outer).ok())
+                            .map_or(0, |d| d.components().count());
+                        PathBuf::from("../".repeat(depth) + OUTSIDE)
+                    };
+                    let _ = symlink(target, p);
+                }
+            }
         }
     }
 }
 
-fn check(machine: &Machine, sys: &Sysfs) {
+/// `forged`: the input itself writes [`OUTSIDE_DRIVER`] into the tree.
+fn check(machine: &Machine, sys: &Sysfs, forged: bool) {
     let root = sys.root();
     assert_eq!(machine.default_reason.is_some(), !machine.gpus.is_empty());
     let drm_names: Vec<OsString> = sys.list(&sys.path("class/drm"));
@@ -526,6 +587,10 @@ fn check(machine: &Machine, sys: &Sysfs) {
         }
         if g.kind == Kind::External {
             assert!(g.removable);
+        }
+        // Nothing is read through a directory link out of the root.
+        if !forged {
+            assert_ne!(g.driver.as_deref(), Some(OUTSIDE_DRIVER), "{g:?}");
         }
     }
     // Index 0 is the default; the rest in PCI order, non-PCI last.
@@ -619,7 +684,7 @@ fuzz_target!(|input: Input| {
             read_power: input.read_power,
         },
     );
-    check(&machine, &sys);
+    check(&machine, &sys, mentions_outside(&input));
     check_plans(&machine);
     let json = output::list_json(&machine, &[], &[]);
     serde_json::from_str::<serde_json::Value>(&json).expect("--list JSON");

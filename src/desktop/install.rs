@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::decide::spec::Spec;
@@ -88,11 +88,21 @@ impl App {
     }
 }
 
+/// The longest ID whose `<id>.desktop` is still a file name (255 bytes).
+const MAX_ID: usize = 255 - ".desktop".len();
+
 fn check_id(id: &str) -> Result<()> {
     if id.is_empty() || id.starts_with('.') || id.chars().any(char::is_control) {
         return Err(Error::usage(format!(
             "'{}' is not a desktop file ID (e.g. firefox, org.chromium.Chromium)",
             id.escape_debug()
+        )));
+    }
+    if id.len() > MAX_ID {
+        return Err(Error::usage(format!(
+            "desktop file ID '{}...' is longer than {MAX_ID} bytes, too long for the \
+             override's file name",
+            id.chars().take(40).collect::<String>()
         )));
     }
     Ok(())
@@ -115,21 +125,77 @@ fn id_of_path(path: &Path, data: &DataDirs) -> Option<String> {
 }
 
 /// The files that may hold desktop file ID `id` under one `applications`
-/// directory: `id.desktop`, and for each `-` that might stand for a
-/// subdirectory that exists, the same below it (`kde-foo` is also
-/// `kde/foo.desktop`).
+/// directory, in the order they are tried: `id.desktop`, and for each `-`
+/// that stands for a subdirectory that exists, the same below it (`kde-foo`
+/// is also `kde/foo.desktop`; shorter directory names first, depth first).
+///
+/// Walked by prefix: a directory is read once (its listing kept), and only
+/// its subdirectories whose name and a `-` begin what is left of the ID are
+/// entered, each (directory, place in the ID) at most once, so the work is
+/// linear in the ID's length however many `-` it has and however the
+/// directories link to each other (`a -> .` and `a-a -> .` made trying every
+/// split exponential: minutes for 20 dashes).
 fn candidates(apps: &Path, id: &str, out: &mut Vec<PathBuf>) {
-    out.push(apps.join(format!("{id}.desktop")));
-    for (i, _) in id.match_indices('-') {
-        let (dir, rest) = (&id[..i], &id[i + 1..]);
-        if dir.is_empty() || rest.is_empty() {
-            continue;
+    let mut walk = PrefixWalk::default();
+    walk.visit(apps, id, out);
+}
+
+/// The state of [`candidates`]: listings by directory, and the (directory,
+/// rest of the ID) pairs already visited.
+#[derive(Default)]
+struct PrefixWalk {
+    listings: std::collections::HashMap<(u64, u64), Vec<String>>,
+    visited: std::collections::HashSet<((u64, u64), usize)>,
+}
+
+impl PrefixWalk {
+    fn visit(&mut self, dir: &Path, rest: &str, out: &mut Vec<PathBuf>) {
+        out.push(dir.join(format!("{rest}.desktop")));
+        if !rest.contains('-') {
+            return;
         }
-        let sub = apps.join(dir);
-        if sub.is_dir() {
-            candidates(&sub, rest, out);
+        let Ok(meta) = fs::metadata(dir) else {
+            return;
+        };
+        let key = (meta.dev(), meta.ino());
+        let names = self.listings.entry(key).or_insert_with(|| listing(dir));
+        let mut subdirs: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                !n.is_empty()
+                    && rest.len() > n.len() + 1
+                    && rest.starts_with(n.as_str())
+                    && rest.as_bytes()[n.len()] == b'-'
+            })
+            .cloned()
+            .collect();
+        subdirs.sort_by_key(String::len);
+        for name in subdirs {
+            let sub = dir.join(&name);
+            let Ok(sub_meta) = fs::metadata(&sub) else {
+                continue;
+            };
+            let left = rest.len() - name.len() - 1;
+            if sub_meta.is_dir()
+                && self
+                    .visited
+                    .insert(((sub_meta.dev(), sub_meta.ino()), left))
+            {
+                self.visit(&sub, &rest[name.len() + 1..], out);
+            }
         }
     }
+}
+
+/// The UTF-8 names in `dir` (a desktop file ID is UTF-8); empty when it
+/// cannot be read.
+fn listing(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Finds the desktop file for `id`: the first in XDG order that is not an

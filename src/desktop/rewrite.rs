@@ -76,7 +76,7 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
                     match key {
                         MARK_KEY => return Err(RewriteError::AlreadyOverride),
                         "Type" => kind = Some(value.trim_end()),
-                        "DBusActivatable" => dbus = value.trim_end() == "true",
+                        DBUS_KEY => dbus = glib_true(value),
                         _ => {}
                     }
                 }
@@ -149,6 +149,7 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
                     out.push_str(if ending.is_empty() { "\n" } else { "" });
                     let _ = writeln!(out, "{MARK_KEY}=true");
                     let _ = writeln!(out, "{SOURCE_KEY}={}", escape_string(&shown_source));
+                    let _ = writeln!(out, "{DBUS_KEY}=false");
                 }
             }
             Some(Line::Entry { key: "Exec", value }) if group.is_some_and(wraps) => {
@@ -158,25 +159,43 @@ pub fn rewrite(text: &str, spec: Option<&Spec>, source: &Path) -> Result<Overrid
                     let _ = write!(out, "Exec={prefix} {value}{ending}");
                 }
             }
-            Some(Line::Entry {
-                key: "DBusActivatable",
-                value,
-            }) if group == Some(MAIN_GROUP) && value.trim_end() == "true" => {
-                notes.push(
-                    "the original is D-Bus activatable (DBusActivatable=true), which starts \
-                     it without Exec; the override sets DBusActivatable=false so launchers \
-                     use Exec. A D-Bus activation by another program still bypasses gpu-launch"
-                        .to_owned(),
-                );
-                let _ = write!(out, "DBusActivatable=false{ending}");
-            }
+            // Every DBusActivatable of the main group goes, whatever its
+            // spelling; the one written after the mark says false.
+            Some(Line::Entry { key: DBUS_KEY, .. }) if group == Some(MAIN_GROUP) => {}
             _ => out.push_str(line),
         }
     }
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    if dbus {
+        notes.push(
+            "the original is D-Bus activatable (DBusActivatable=true), which starts \
+             it without Exec; the override sets DBusActivatable=false so launchers \
+             use Exec. A D-Bus activation by another program still bypasses gpu-launch"
+                .to_owned(),
+        );
+    }
     Ok(Override { text: out, notes })
+}
+
+/// The key that makes launchers start an application over D-Bus instead of
+/// running its `Exec=`.
+const DBUS_KEY: &str = "DBusActivatable";
+
+/// True when GLib reads `value` (as [`classify`] gives it) as boolean true:
+/// `g_key_file_get_boolean` takes the value after the `=` and any ASCII
+/// white space (`g_ascii_isspace`: space, `\t`, `\n`, `\f`, `\r`; not `\v`),
+/// up to a NUL, drops trailing ASCII white space, and accepts
+/// `true` and `1` (glib/gkeyfile.c, `g_key_file_parse_value_as_boolean`).
+/// Used for what the notes and refusals say; the override drops the key in
+/// every spelling and writes `DBusActivatable=false` itself.
+pub fn glib_true(value: &str) -> bool {
+    let value = value.split('\0').next().unwrap_or(value);
+    matches!(
+        value.trim_matches(|c: char| c.is_ascii_whitespace()),
+        "true" | "1"
+    )
 }
 
 /// `gpu-launch --gpu SPEC --` (or `gpu-launch --`), quoted for an Exec value.
@@ -317,6 +336,44 @@ mod tests {
             wrap(action, None),
             Err(RewriteError::ActionWithoutExec(_))
         ));
+    }
+
+    #[test]
+    fn every_spelling_glib_reads_as_true_is_turned_off() {
+        for value in ["true", "1", "true ", "1\t", "\x0ctrue", "true\r", "1\0x"] {
+            assert!(glib_true(value), "{value:?}");
+        }
+        for value in [
+            "false", "0", "True", "yes", "tru", "10", "", "\0true", "\x0b1",
+        ] {
+            assert!(!glib_true(value), "{value:?}");
+        }
+        for entry in [
+            "DBusActivatable=1\n",
+            "DBusActivatable = true\n",
+            "\tDBusActivatable=true\r\n",
+            "DBusActivatable=false\nDBusActivatable=true\n",
+            "DBusActivatable[de]=false\nDBusActivatable=1\n",
+        ] {
+            let text = format!("[Desktop Entry]\nType=Application\nName=X\n{entry}Exec=x\n");
+            let o = wrap(&text, None).unwrap();
+            let dbus: Vec<&str> = o
+                .text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("DBusActivatable"))
+                .collect();
+            assert_eq!(
+                dbus,
+                ["DBusActivatable=false", "DBusActivatable[de]=false"]
+                    [..if entry.contains("[de]") { 2 } else { 1 }],
+                "{entry:?}"
+            );
+            assert_eq!(o.notes.len(), 1, "{entry:?}");
+        }
+        // An entry that is not D-Bus activatable gets the key too, and no note.
+        let o = wrap(FIREFOX, None).unwrap();
+        assert!(o.text.contains("\nDBusActivatable=false\n"));
+        assert!(o.notes.is_empty());
     }
 
     #[test]

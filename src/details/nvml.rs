@@ -13,10 +13,19 @@
 //!   GPU's runtime status is `suspended`, unless the user said `--wake`;
 //! - mix real hardware into a fake machine: with `GPU_LAUNCH_SYSFS_ROOT` set it
 //!   loads only `GPU_LAUNCH_NVML_LIBRARY`, never the system library;
-//! - fail: a missing or broken library is [`Outcome::Unavailable`], "no details".
+//! - fail: a missing or broken library is [`Outcome::Unavailable`], "no details";
+//! - hang: a library named by a path (`GPU_LAUNCH_NVML_LIBRARY`) is opened
+//!   as every named file is ([`files::open_regular`]: non-blocking, and only
+//!   a regular file), and `dlopen` loads that very descriptor
+//!   (`/proc/self/fd/N`), so the file checked is the file loaded, and a FIFO
+//!   there is refused instead of blocking `dlopen` for ever. A bare soname
+//!   (`libnvidia-ml.so.1`) is found by the dynamic loader in the system's
+//!   library directories.
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use nvml_wrapper::Nvml;
@@ -26,6 +35,7 @@ use crate::app::Context;
 use crate::detect::Details;
 use crate::detect::pci::PciAddr;
 use crate::detect::{Gpu, Machine};
+use crate::os::files::{self, Links};
 
 /// The library's soname (the unversioned `libnvidia-ml.so` that
 /// `nvml-wrapper` defaults to only exists where development files are
@@ -141,12 +151,34 @@ fn query_once(library: &OsStr) -> &'static Result<Report, String> {
 }
 
 /// Initialises NVML from `library`, reads every device, shuts it down.
-/// `Err` carries NVML's or the loader's message.
+/// `Err` carries NVML's or the loader's message (or why a library named by
+/// a path was not loaded).
 pub fn query(library: &OsStr) -> Result<Report, String> {
-    let nvml = Nvml::builder()
-        .lib_path(library)
-        .init()
-        .map_err(|e| e.to_string())?;
+    // A path is opened and checked first, then loaded through its
+    // descriptor; the descriptor stays open until `dlopen` is done.
+    let checked = if library.as_bytes().contains(&b'/') {
+        let path = Path::new(library);
+        match files::open_regular(path, Links::Follow) {
+            Ok(Some(file)) => {
+                elf_header(&file).map_err(|why| format!("{}: {why}", path.display()))?;
+                Some(file)
+            }
+            Ok(None) => return Err(format!("{}: no such file", path.display())),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    } else {
+        None
+    };
+    let load = match &checked {
+        Some(file) => OsString::from(format!("/proc/self/fd/{}", file.file.as_raw_fd())),
+        None => library.to_owned(),
+    };
+    // The loader's message names what it was given; say the path instead.
+    let nvml = Nvml::builder().lib_path(&load).init().map_err(|e| {
+        e.to_string()
+            .replace(&*load.to_string_lossy(), &library.to_string_lossy())
+    })?;
+    drop(checked);
     let report = read(&nvml);
     // `Nvml`'s `Drop` calls `nvmlShutdown` through a method that panics when
     // the library lacks the symbol; such a library is simply left loaded.
@@ -156,6 +188,27 @@ pub fn query(library: &OsStr) -> Result<Report, String> {
         std::mem::forget(nvml);
     }
     Ok(report)
+}
+
+/// Checks that `file` starts as a shared library does (`\x7fELF`), read
+/// through the checked, non-blocking descriptor: `dlopen` reads the file
+/// again, blocking, and a pseudo-file that passes for a regular file
+/// (`/proc/kmsg`: size 0, and a read waits for the next kernel message)
+/// would hang it there.
+fn elf_header(file: &files::Regular) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    const ELF_HEADER: u64 = 64;
+    if file.meta.len() < ELF_HEADER {
+        return Err("not a shared library (shorter than an ELF header)".into());
+    }
+    let mut magic = [0u8; 4];
+    file.file
+        .read_exact_at(&mut magic, 0)
+        .map_err(|e| format!("not a shared library ({e})"))?;
+    if &magic != b"\x7fELF" {
+        return Err("not a shared library (no ELF header)".into());
+    }
+    Ok(())
 }
 
 fn read(nvml: &Nvml) -> Report {
@@ -201,7 +254,35 @@ mod tests {
     #[test]
     fn a_missing_library_is_an_error_not_a_panic() {
         let e = query(OsStr::new("/nonexistent/libnvidia-ml.so.1")).unwrap_err();
+        assert_eq!(e, "/nonexistent/libnvidia-ml.so.1: no such file");
+        let e = query(OsStr::new("libnvidia-ml-nonexistent.so.1")).unwrap_err();
         assert!(e.contains("libloading"), "{e}");
+    }
+
+    #[test]
+    fn a_library_path_that_is_no_file_is_refused_before_dlopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("libnvidia-ml.so.1");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let e = query(fifo.as_os_str()).unwrap_err();
+        assert!(e.ends_with("not a regular file (it is a FIFO)"), "{e}");
+        let e = query(OsStr::new("/dev/zero")).unwrap_err();
+        assert!(e.ends_with("(it is a character device)"), "{e}");
+        // Not a shared library: refused before dlopen reads it (blocking).
+        let junk = dir.path().join("libjunk.so");
+        std::fs::write(&junk, "").unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.ends_with("(shorter than an ELF header)"), "{e}");
+        std::fs::write(&junk, [b'x'; 100]).unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.ends_with("(no ELF header)"), "{e}");
+        // Loaded through its descriptor, named by its path.
+        let mut elf = b"\x7fELF".to_vec();
+        elf.resize(100, 0);
+        std::fs::write(&junk, elf).unwrap();
+        let e = query(junk.as_os_str()).unwrap_err();
+        assert!(e.contains(&*junk.to_string_lossy()), "{e}");
+        assert!(!e.contains("/proc/self/fd"), "{e}");
     }
 
     #[test]

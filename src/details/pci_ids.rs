@@ -2,16 +2,27 @@
 //!
 //! Read only when a name is needed (`--list`, `--doctor`, `--status`, the
 //! `name:<text>` SPEC), and streamed: one pass, line by line, stopping as soon
-//! as every wanted device line has been seen (the file is 1.3 MB; nothing is
+//! as every wanted device line has been seen (the file is 1.5 MB; nothing is
 //! loaded into a map). Reading a file of the installed system is not hardware,
 //! so it is allowed on fake machines too; `GPU_LAUNCH_PCI_IDS` points it at
 //! another file (testing hook).
+//!
+//! Opened as every named file is ([`files::open_regular`]: non-blocking, and
+//! only a regular file), and read within bounds: at most [`MAX_DATABASE`]
+//! bytes, no line over [`MAX_LINE`] (reading stops there, keeping the names
+//! found so far), so a FIFO, `/dev/zero` or a huge sparse file at
+//! `GPU_LAUNCH_PCI_IDS` costs nothing.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use crate::os::environ::Environ;
+use crate::os::files::{self, Lines, Links};
+
+/// The database is 1.5 MB (2025); a file ten times larger is not it.
+pub const MAX_DATABASE: u64 = 16 << 20;
+/// Its lines are under 200 bytes; reading stops at a longer one.
+pub const MAX_LINE: usize = 4096;
 
 /// Reads this file instead of the search below (testing hook).
 pub const DATABASE_VAR: &str = "GPU_LAUNCH_PCI_IDS";
@@ -40,11 +51,16 @@ pub fn database(env: &Environ<'_>) -> Option<PathBuf> {
 /// The names of the `(vendor, device)` pairs in `wanted`, in the same order
 /// (`None` where the database does not know one, or cannot be read).
 pub fn names(env: &Environ<'_>, wanted: &[(u16, u16)]) -> Vec<Option<String>> {
-    let found = database(env).and_then(|path| match File::open(&path) {
-        Ok(f) => Some(lookup(BufReader::new(f), wanted)),
-        Err(e) => {
-            tracing::debug!(path = %path.display(), error = %e, "pci.ids unreadable");
-            None
+    let found = database(env).and_then(|path| {
+        let opened = files::open_regular(&path, Links::Follow)
+            .and_then(|file| file.map(|f| f.lines(MAX_DATABASE, MAX_LINE)).transpose());
+        match opened {
+            Ok(Some(lines)) => Some(lookup_lines(lines, wanted)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "pci.ids unreadable");
+                None
+            }
         }
     });
     found.unwrap_or_else(|| vec![None; wanted.len()])
@@ -53,20 +69,27 @@ pub fn names(env: &Environ<'_>, wanted: &[(u16, u16)]) -> Vec<Option<String>> {
 /// One pass over a `pci.ids` text: `VVVV  Vendor name` lines, their
 /// `\tDDDD  Device name` lines, deeper `\t\t` subsystem lines (skipped), `#`
 /// comments, and at the end the `C xx` class list (where reading stops). A
-/// name is `"<vendor> <device>"`, as `lspci` prints it.
-pub fn lookup(mut reader: impl BufRead, wanted: &[(u16, u16)]) -> Vec<Option<String>> {
+/// name is `"<vendor> <device>"`, as `lspci` prints it. A line longer than
+/// [`MAX_LINE`] ends the reading as the end of the text would.
+pub fn lookup(reader: impl BufRead, wanted: &[(u16, u16)]) -> Vec<Option<String>> {
+    lookup_lines(Lines::new(reader, MAX_LINE), wanted)
+}
+
+fn lookup_lines<R: BufRead>(mut lines: Lines<R>, wanted: &[(u16, u16)]) -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = vec![None; wanted.len()];
     let mut missing = wanted.len();
-    let mut line = Vec::with_capacity(128);
     // The vendor whose block we are in, and its name when it is wanted.
     let mut vendor: Option<(u16, Option<String>)> = None;
     while missing > 0 {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let text = trim_end(&line);
+        let line = match lines.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "pci.ids: reading stopped");
+                break;
+            }
+        };
+        let text = trim_end(line);
         match text {
             [b'C', b' ', ..] => break,
             [b'#', ..] | [] | [b'\t', b'\t', ..] => {}
@@ -166,6 +189,18 @@ C 03  Display controller
         let got = lookup(&mut reader, &[(0x10de, 0x28e0)]);
         assert_eq!(got, [Some("NVIDIA Corporation AD107M".into())]);
         assert_eq!(reader.len(), 64, "read past the device line");
+    }
+
+    #[test]
+    fn an_overlong_line_ends_the_reading_with_the_names_found() {
+        let mut text = b"10de  NVIDIA Corporation\n\t28e0  AD107M\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
+        text.extend_from_slice(b"\n8086  Intel Corporation\n\ta7a0  Raptor Lake-P\n");
+        let got = lookup(&text[..], &[(0x10de, 0x28e0), (0x8086, 0xa7a0)]);
+        assert_eq!(got, [Some("NVIDIA Corporation AD107M".into()), None]);
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let got = lookup(std::io::BufReader::new(zero), &[(0x10de, 0x28e0)]);
+        assert_eq!(got, [None]);
     }
 
     #[test]

@@ -9,15 +9,29 @@
 //! *lexically* (the kernel writes them relative, e.g.
 //! `class/drm/renderD128 -> ../../devices/pci0000:00/0000:00:02.0/drm/renderD128`),
 //! which costs one `readlink` per hop, never loops, and never leaves the root.
-//! An attribute that is itself a link is not read; a directory of a
-//! `GPU_LAUNCH_SYSFS_ROOT` tree that is a link is followed by the kernel (real
-//! sysfs has none on the paths read here).
+//! Every open (attributes, directory listings, the directories links are read
+//! in) is made relative to the root's descriptor with the kernel's promise
+//! that the path stays beneath it (`openat2` with `RESOLVE_BENEATH`, see
+//! [`files::open_beneath`]), so a directory of a `GPU_LAUNCH_SYSFS_ROOT` tree
+//! that is a link out of the root is not followed out of it. An attribute
+//! that is itself a link is not read.
+//!
+//! Under `GPU_LAUNCH_SYSFS_ROOT`, each attribute must also be a regular file
+//! (one `fstat` on the open descriptor). Under `/sys` it is not asked: every
+//! attribute of sysfs is a regular file by construction, the paths read
+//! (`class/drm`, `bus/pci`, `devices`, `module`) hold no other file system,
+//! and only root could mount one there; the read is bounded and non-blocking
+//! either way (docs/HARDENING.md, "sysfs", has the measurements).
 
 use std::ffi::OsString;
-use std::fs;
+use std::fs::File;
 use std::io::Read;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use nix::fcntl::OFlag;
 
 use crate::os::files::{self, Links};
 use crate::os::paths::{self, join};
@@ -26,14 +40,40 @@ use crate::os::paths::{self, join};
 /// damaged or hostile file cannot make gpu-launch allocate without bound.
 const MAX_ATTR: usize = 4096;
 
+/// Directories read here hold tens of entries (`class/drm`) to hundreds
+/// (`bus/pci/devices`); a listing stops at this many, so a hostile tree
+/// cannot make one grow without bound.
+const MAX_ENTRIES: usize = 1 << 16;
+
+/// The kernel's sysfs, where attributes need no `fstat` (see above).
+const KERNEL_ROOT: &[u8] = b"/sys";
+
 /// A sysfs tree rooted at `root`.
 ///
 /// Paths are handled as bytes (joins and `..` resolution by hand): on the
 /// launch path, `std::path` component parsing cost more than everything else
 /// detection does (see docs/PERFORMANCE.md).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Sysfs {
     root: PathBuf,
+    /// The root, opened (`O_PATH`) on first use; `None` when it cannot be.
+    fd: OnceLock<Option<Arc<OwnedFd>>>,
+    /// Whether each attribute's kind is checked (anything but `/sys`).
+    check_kinds: bool,
+    /// The directory last listed or read a link in, still open: the links
+    /// of a listing are read there (`readlinkat`) without a second open.
+    dir: Mutex<Option<(PathBuf, OwnedFd)>>,
+}
+
+impl Clone for Sysfs {
+    fn clone(&self) -> Self {
+        Sysfs {
+            root: self.root.clone(),
+            fd: self.fd.clone(),
+            check_kinds: self.check_kinds,
+            dir: Mutex::new(None),
+        }
+    }
 }
 
 impl Sysfs {
@@ -49,7 +89,80 @@ impl Sysfs {
             Some(n) if !n.is_empty() => paths::from_bytes(n),
             _ => absolute,
         };
-        Sysfs { root }
+        Sysfs {
+            check_kinds: root.as_os_str().as_bytes() != KERNEL_ROOT,
+            root,
+            fd: OnceLock::new(),
+            dir: Mutex::new(None),
+        }
+    }
+
+    /// The root's descriptor, opened on first use.
+    fn root_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd
+            .get_or_init(|| {
+                nix::fcntl::open(
+                    &self.root,
+                    OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                    nix::sys::stat::Mode::empty(),
+                )
+                .ok()
+                .map(Arc::new)
+            })
+            .as_ref()
+            .map(|fd| fd.as_fd())
+    }
+
+    /// `path` relative to the root (`.` for the root itself); `None` when it
+    /// is not below it.
+    fn relative<'p>(&self, path: &'p Path) -> Option<&'p [u8]> {
+        let rest = path
+            .as_os_str()
+            .as_bytes()
+            .strip_prefix(self.root.as_os_str().as_bytes())?;
+        if rest.is_empty() {
+            return Some(b".");
+        }
+        if self.root.as_os_str().as_bytes().ends_with(b"/") {
+            return Some(rest);
+        }
+        rest.strip_prefix(b"/")
+    }
+
+    /// Runs `f` on the directory `dir` (a path below the root) opened
+    /// beneath the root: the one kept open when it was the last used, else
+    /// opened now and kept in its place. Attributes, links and listings come
+    /// in runs per directory (a device's `uevent`, `boot_vga`, `removable`;
+    /// the links of `class/drm`), so each directory is opened once.
+    fn in_dir<T>(&self, dir: &Path, f: impl FnOnce(BorrowedFd<'_>) -> Option<T>) -> Option<T> {
+        let mut cache = self.dir.lock().unwrap_or_else(|e| e.into_inner());
+        let key = dir.as_os_str().as_bytes();
+        if cache
+            .as_ref()
+            .is_none_or(|(d, _)| d.as_os_str().as_bytes() != key)
+        {
+            *cache = None;
+            let fd = self.open_dir(dir)?;
+            *cache = Some((dir.to_path_buf(), fd));
+        }
+        f(cache.as_ref()?.1.as_fd())
+    }
+
+    /// Opens the directory `dir` beneath the root, readable (for a listing).
+    fn open_dir(&self, dir: &Path) -> Option<OwnedFd> {
+        let rel = self.relative(dir)?;
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NONBLOCK;
+        files::open_beneath(self.root_fd()?, rel, flags).ok()?
+    }
+
+    /// Where the link `path` points, as written (`readlinkat` in its
+    /// directory, opened beneath the root).
+    fn read_link(&self, path: &Path) -> Option<OsString> {
+        let dir = paths::parent(path)?;
+        let name = paths::name(path);
+        self.in_dir(dir, |fd| {
+            nix::fcntl::readlinkat(fd, std::ffi::OsStr::from_bytes(name)).ok()
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -72,8 +185,20 @@ impl Sysfs {
 
     /// An attribute's text with surrounding white space removed; `None` when it
     /// is absent, unreadable, empty or not UTF-8.
+    ///
+    /// Usually one `read` into a small stack buffer: sysfs hands over a whole
+    /// attribute in the first read, and GPU attributes (a PCI `uevent` is the
+    /// longest) fit in 512 bytes. Opened as every file is
+    /// ([`files::read_flags`]: `O_NONBLOCK`, `O_NOCTTY`; `O_NOFOLLOW`: an
+    /// attribute is a file, never a link, which could point anywhere, `/dev`
+    /// included), beneath the root.
     pub fn attr(&self, dir: &Path, name: &str) -> Option<String> {
-        read_attr(&join(dir, name.as_bytes()))
+        let flags = files::read_flags(Links::Refuse);
+        let fd = self.in_dir(dir, |d| files::open_in(d, name.as_bytes(), flags).ok()?)?;
+        if self.check_kinds {
+            files::require_regular(fd.as_fd()).ok()?;
+        }
+        read_attr(File::from(fd))
     }
 
     /// Where the link `dir/name` points, resolved lexically, as a path that
@@ -81,32 +206,36 @@ impl Sysfs {
     /// root or cannot be read. A link written absolute as `/sys/...` (as some
     /// hand-made fixtures do) is taken relative to the root.
     pub fn link(&self, dir: &Path, name: &str) -> Option<PathBuf> {
-        let target = fs::read_link(join(dir, name.as_bytes())).ok()?;
-        self.resolve(dir, &target)
+        let target = self.read_link(&join(dir, name.as_bytes()))?;
+        self.resolve(dir, Path::new(&target))
     }
 
     /// The file name a link points to (`driver -> ../../bus/pci/drivers/i915`
     /// gives `i915`).
     pub fn link_name(&self, dir: &Path, name: &str) -> Option<String> {
-        let target = fs::read_link(join(dir, name.as_bytes())).ok()?;
-        target.file_name()?.to_str().map(str::to_owned)
+        let target = self.read_link(&join(dir, name.as_bytes()))?;
+        Path::new(&target).file_name()?.to_str().map(str::to_owned)
     }
 
     /// The real location of `path`: the path itself when it is not a link, else
     /// its lexically resolved target.
     pub fn real(&self, path: &Path) -> Option<PathBuf> {
-        match fs::read_link(path) {
-            Ok(target) => self.resolve(path.parent()?, &target),
-            Err(_) => Some(path.to_path_buf()),
+        match self.read_link(path) {
+            Some(target) => self.resolve(paths::parent(path)?, Path::new(&target)),
+            None => Some(path.to_path_buf()),
         }
     }
 
-    /// Names in a directory (unsorted); empty when it cannot be read.
+    /// Names in a directory (unsorted); empty when it cannot be read. The
+    /// directory stays open for the links read in it next.
     pub fn list(&self, dir: &Path) -> Vec<OsString> {
-        match fs::read_dir(dir) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
-            Err(_) => Vec::new(),
-        }
+        // Opened afresh (a kept descriptor may have been read to its end).
+        let Some(fd) = self.open_dir(dir) else {
+            return Vec::new();
+        };
+        let names = files::dir_names(fd.as_fd(), MAX_ENTRIES).unwrap_or_default();
+        *self.dir.lock().unwrap_or_else(|e| e.into_inner()) = Some((dir.to_path_buf(), fd));
+        names
     }
 
     /// The names in a directory that are UTF-8, sorted (`--doctor`'s
@@ -156,19 +285,8 @@ fn within(path: &[u8], root: &[u8]) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest[0] == b'/' || root.ends_with(b"/"))
 }
 
-/// Reads a small text attribute (see [`Sysfs::attr`]). Usually one `read`
-/// into a small stack buffer: sysfs hands over a whole attribute in the first
-/// read, and GPU attributes (a PCI `uevent` is the longest) fit in 512 bytes.
-///
-/// Opened `O_NONBLOCK`: a FIFO (or a terminal) where an attribute should be
-/// would otherwise block the open, or the read, for ever. Real sysfs has
-/// neither, but a `GPU_LAUNCH_SYSFS_ROOT` tree may; the flag costs nothing
-/// (sysfs attributes ignore it), where checking the file type would cost a
-/// system call per attribute. `O_NOCTTY`: a terminal there never becomes the
-/// controlling terminal that PROGRAM inherits. `O_NOFOLLOW`: an attribute is
-/// a file, never a link (a link there could point anywhere, `/dev` included).
-pub fn read_attr(path: &Path) -> Option<String> {
-    let mut file = files::open_for_reading(path, Links::Refuse).ok()??;
+/// Reads a small text attribute of `file` (see [`Sysfs::attr`]).
+fn read_attr(mut file: File) -> Option<String> {
     let mut buf = [0u8; 512];
     let n = file.read(&mut buf).ok()?;
     let text = if n < buf.len() {
@@ -251,6 +369,7 @@ pub fn uevent_value<'a>(uevent: &'a str, key: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn normalize_resolves_parent_dirs_lexically() {

@@ -1,7 +1,8 @@
 //! The few places gpu-launch needs `unsafe`: reading the argument and
 //! environment blocks the kernel handed the process, without copying them;
-//! writing a line to stderr without ever being killed or held by it; and
-//! the socket of a desktop notification (`log::notify`).
+//! writing a line to stderr without ever being killed or held by it; the
+//! socket of a desktop notification (`log::notify`); and reading a
+//! directory's entries from a descriptor (`getdents64`).
 //!
 //! Everything else in the crate is `#![deny(unsafe_code)]`.
 //!
@@ -345,4 +346,34 @@ pub fn effective_uid() -> u32 {
     // SAFETY: three valid pointers to uid_t; getresuid cannot fail with them.
     unsafe { libc::getresuid(&mut r, &mut e, &mut s) };
     e
+}
+
+/// Reads directory entries of the directory open as `fd` into `buf`
+/// (`getdents64`: records of `struct linux_dirent64`) and returns the part
+/// of `buf` the kernel filled, empty at the end. `buf` need not be
+/// initialised (no `memset` of a buffer the kernel overwrites). Used where a
+/// directory was opened through a descriptor (beneath the sysfs root):
+/// `opendir` needs a path, and `fdopendir` costs three more system calls
+/// (`fstat`, two `fcntl`).
+pub fn getdents<'b>(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &'b mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<&'b [u8]> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, which
+    // is valid and exclusively borrowed for the call; `fd` is a live
+    // descriptor for the duration of the borrow.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_getdents64,
+            fd.as_raw_fd(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    let n = usize::try_from(n).map_err(|_| std::io::Error::last_os_error())?;
+    let n = n.min(buf.len());
+    // SAFETY: the kernel initialised the first `n` bytes (its return value,
+    // at most `buf.len()`); `MaybeUninit<u8>` has the layout of `u8`.
+    Ok(unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) })
 }

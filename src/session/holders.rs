@@ -41,8 +41,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::app::Context;
-use crate::detect::sysfs::read_attr;
 use crate::detect::{Holder, Holders, Machine, Sysfs};
+use crate::os::files::{self, Links};
 use crate::os::paths::join;
 use crate::os::sys;
 
@@ -236,7 +236,7 @@ pub fn attribute(
                 continue;
             }
             let info = dir.join(format!("gpus/{pci}/information"));
-            let Some(minor) = read_attr(&info).as_deref().and_then(device_minor) else {
+            let Some(minor) = read_small(&info).as_deref().and_then(device_minor) else {
                 continue;
             };
             for (k, &(pid, m)) in scan.nvidia.iter().enumerate() {
@@ -278,9 +278,20 @@ fn device_minor(info: &str) -> Option<u32> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// A small text file of procfs (a process's `comm`, NVIDIA's per-GPU
+/// `information`), trimmed; `None` when it cannot be read, is not a regular
+/// file, is empty or is longer than 4 KiB (procfs sizes read as 0, so the
+/// bound is the read's).
+fn read_small(path: &Path) -> Option<String> {
+    let file = files::open_regular(path, Links::Follow).ok()??;
+    let text = String::from_utf8(file.read_all(4096).ok()?).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 /// `/proc/<pid>/comm`, or `?` when it cannot be read (the process is gone).
 fn command(proc: &Path, pid: u32) -> String {
-    read_attr(&join(proc, format!("{pid}/comm").as_bytes())).unwrap_or_else(|| "?".into())
+    read_small(&join(proc, format!("{pid}/comm").as_bytes())).unwrap_or_else(|| "?".into())
 }
 
 fn parse_u32(name: &[u8]) -> Option<u32> {

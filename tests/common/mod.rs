@@ -81,6 +81,28 @@ impl From<Output> for Run {
     }
 }
 
+/// Runs `cmd` and fails the test (killing the child) when it takes longer
+/// than 20 seconds: what the callers guard against is a hang, not slowness.
+pub fn run_briefly(mut cmd: Command) -> Run {
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn gpu-launch");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gpu-launch hung: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output").into()
+}
+
 /// Asserts exit status 0.
 pub fn ok(run: &Run) {
     assert_eq!(run.status, 0, "{run:?}");
@@ -431,7 +453,12 @@ pub const OPEN_CALLS: [&str; 5] = ["open", "openat", "openat2", "creat", "open_t
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub name: String,
+    /// The path as the call gave it.
     pub path: Option<String>,
+    /// The path made absolute when the call named it relative to a
+    /// directory descriptor that `strace -y` shows (`openat2(3</sys>,
+    /// "class/drm", ...)` is `/sys/class/drm`).
+    pub resolved: Option<String>,
     pub line: String,
 }
 
@@ -453,21 +480,33 @@ pub fn calls(trace: &str) -> Vec<Call> {
                 .split_once('"')
                 .and_then(|(_, rest)| rest.split_once('"'))
                 .map(|(p, _)| p.to_owned());
+            // `N</dir>, "path"`: relative to that directory.
+            let dir = args
+                .split_once('<')
+                .filter(|(fd, _)| !fd.is_empty() && fd.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|(_, rest)| rest.split_once(">, \""))
+                .map(|(dir, _)| dir);
+            let resolved = match (&path, dir) {
+                (Some(p), Some(d)) if !p.starts_with('/') => Some(format!("{d}/{p}")),
+                (p, _) => p.clone(),
+            };
             Some(Call {
                 name: name.to_owned(),
                 path,
+                resolved,
                 line: l.to_owned(),
             })
         })
         .collect()
 }
 
-/// The paths a trace's calls opened (or tried to), by [`OPEN_CALLS`].
+/// The paths a trace's calls opened (or tried to), by [`OPEN_CALLS`], made
+/// absolute where the trace shows the directory (`strace -y`).
 pub fn opened(calls: &[Call]) -> Vec<&str> {
     calls
         .iter()
         .filter(|c| OPEN_CALLS.contains(&c.name.as_str()))
-        .filter_map(|c| c.path.as_deref())
+        .filter_map(|c| c.resolved.as_deref())
         .collect()
 }
 
