@@ -10,10 +10,15 @@
 #                                  so a merge counts what it brought in)
 #   tests/mutants.sh --list        the modules and their files
 #
-# Options: --record writes docs/mutants/results.md (the table and every
-# survivor) from this run. Environment: MUTANTS_JOBS (default 2, for 2
-# cores), MUTANTS_OUT (default target/mutants), MUTANTS_TIME_LIMIT (seconds
-# for the whole run; past it the run fails, naming the limit).
+# Options: --record keeps this run's result for each of its modules in
+# docs/mutants/runs/MODULE (its counts, commit, date, wall time and
+# survivors; only from a tree without uncommitted changes, never from
+# --diff) and writes docs/mutants/results.md from every module's latest
+# record. Environment: MUTANTS_JOBS (default 2, for 2 cores), MUTANTS_OUT
+# (default target/mutants), MUTANTS_TIME_LIMIT (seconds for the whole run;
+# past it the run fails, naming the limit), MUTANTS_MAX (with --diff: when
+# the diff holds more mutants than this, test one round-robin share of
+# them, 1 in N, chosen by HEAD's hash, and say so; default: no cap).
 #
 # Exit status: 0 when every viable mutant was caught or is a listed
 # equivalent (docs/TESTING.md, "Equivalent mutants"); 1 when a mutant
@@ -65,7 +70,7 @@ if [[ ${MUTANTS_TIME_LIMIT:-0} != 0 && -z ${MUTANTS_TIMED:-} ]]; then
   exit $s
 fi
 
-usage() { sed -n '2,24s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,29s/^# \{0,1\}//p' "$0"; }
 die() { echo "tests/mutants.sh: $*" >&2; exit 2; }
 
 diff_rev=
@@ -139,17 +144,76 @@ if [[ -n $diff_rev ]]; then
   names=("${touched[@]}")
 fi
 
+if [[ -n $record ]]; then
+  [[ -z $diff_rev ]] || die "--record keeps whole-module runs only, not --diff"
+  [[ -z $(git status --porcelain --untracked-files=no) ]] ||
+    die "--record needs a tree without uncommitted changes (the record names the commit it ran on)"
+fi
+rev=$(git rev-parse --short HEAD)
+
 if [[ $(cargo mutants --version 2>/dev/null) != "cargo-mutants $VERSION" ]]; then
   echo "tests/mutants.sh: installing cargo-mutants $VERSION (cargo install, a few minutes)" >&2
   cargo install cargo-mutants --version "$VERSION" --locked --quiet
 fi
 
+# The arguments that pick a module's mutants: its files, and with --diff
+# the changed lines.
+pick() { # NAME
+  local f
+  for f in ${files_of[$1]}; do printf '%s\n' --file "$f"; done
+  [[ -z $diff_file ]] || printf '%s\n' --in-diff "$diff_file"
+}
+
+# With --diff: count the mutants in the changed lines of each module
+# (`cargo mutants --list`, no build), and leave out the modules that have
+# none. With MUTANTS_MAX: a merge that brings in a whole branch can hold
+# hundreds of mutants, hours on 2 cores. Past the cap, test one share of
+# them, every N-th (round-robin, so each module is sampled; which share
+# is chosen by HEAD's hash), and say so: a bounded sample, never a silent
+# pass. `tests/mutants.sh MODULE` tests them all.
+shard=()
+if [[ -n $diff_file ]]; then
+  total=0 some=()
+  for n in "${names[@]}"; do
+    mapfile -t sel < <(pick "$n")
+    list=$(cargo mutants --list "${sel[@]}" 2>"$out/list.err") ||
+      die "$n: cargo mutants --list failed: $(cat "$out/list.err")"
+    k=$(grep -c . <<<"$list" || true)
+    ((k)) && some+=("$n")
+    total=$((total + k))
+  done
+  if ((total == 0)); then
+    echo "tests/mutants.sh: the changed lines hold no mutants: nothing to test"
+    exit 0
+  fi
+  # One cargo-mutants run for them all: one baseline build and test run
+  # instead of one per module (minutes each), each mutant tested with the
+  # areas of every module it could belong to (more tests: never fewer
+  # caught).
+  files_of[diff]="" areas_of[diff]=""
+  for n in "${some[@]}"; do
+    files_of[diff]+=" ${files_of[$n]}"
+    for a in ${areas_of[$n]}; do
+      [[ " ${areas_of[diff]} " == *" $a "* ]] || areas_of[diff]+=" $a"
+    done
+  done
+  names=(diff)
+  if ((${MUTANTS_MAX:-0} > 0 && total > MUTANTS_MAX)); then
+    parts=$(((total + MUTANTS_MAX - 1) / MUTANTS_MAX))
+    index=$((16#$(git rev-parse --short=7 HEAD) % parts))
+    shard=(--shard "$index/$parts" --sharding round-robin)
+    echo "tests/mutants.sh: the diff holds $total mutants, more than MUTANTS_MAX=$MUTANTS_MAX:" \
+      "testing 1 in $parts of them (shard $index/$parts, round-robin) in ${some[*]}"
+  else
+    echo "tests/mutants.sh: the diff holds $total mutants, in ${some[*]}"
+  fi
+fi
+
 # One cargo-mutants run per module, each in a copy of the tree.
 run_module() { # NAME
-  local n=$1 f a args=(--jobs "$jobs" --output "$out/$1" --cargo-test-arg=--lib --cargo-test-arg=--test --cargo-test-arg=tests)
-  for f in ${files_of[$n]}; do args+=(--file "$f"); done
-  [[ -n $diff_file ]] && args+=(--in-diff "$diff_file")
-  args+=(-- -- ::tests::)
+  local n=$1 a sel args=(--jobs "$jobs" --output "$out/$1" --cargo-test-arg=--lib --cargo-test-arg=--test --cargo-test-arg=tests)
+  mapfile -t sel < <(pick "$n")
+  args+=("${sel[@]}" "${shard[@]}" -- -- ::tests::)
   for a in ${areas_of[$n]}; do args+=("$a::"); done
   rm -rf "$out/$n"
   echo "tests/mutants.sh: $n: ${files_of[$n]}" >&2
@@ -157,9 +221,11 @@ run_module() { # NAME
 }
 
 start=$(date +%s)
+declare -A took=()
 for n in "${names[@]}"; do
-  s=0
+  s=0 t0=$(date +%s)
   run_module "$n" || s=$?
+  took[$n]=$(($(date +%s) - t0))
   # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out (a hang
   # the tests stop is a catch); anything else is a failure to run.
   case $s in
@@ -218,13 +284,50 @@ echo "tests/mutants.sh: ${elapsed}s, -j$jobs; results in $out/MODULE/mutants.out
 [[ -n $survivors ]] && printf '\nSurvivors:\n%s' "$survivors"
 
 if [[ -n $record ]]; then
-  mkdir -p docs/mutants
+  # One record per module: "counts MODULE TESTED CAUGHT MISSED TIMEOUT
+  # UNVIABLE COMMIT DATE SECONDS", then its survivors.
+  mkdir -p docs/mutants/runs
+  for n in "${names[@]}"; do
+    c=$(count caught "$n") m=$(count missed "$n") o=$(count timeout "$n") u=$(count unviable "$n")
+    {
+      echo "counts $n $((c + m + o + u)) $c $m $o $u $rev $(date -u +%Y-%m-%d) ${took[$n]}"
+      [[ ! -s $out/$n/mutants.out/missed.txt ]] || sed 's/^/- /' "$out/$n/mutants.out/missed.txt"
+    } >"docs/mutants/runs/$n"
+  done
+  # results.md from every module's latest record, in MODULES order.
+  table="| module | mutants | caught | missed | timeout | unviable | caught of viable | commit | date | wall time |
+|---|---:|---:|---:|---:|---:|---:|---|---|---:|"
+  T=0 C=0 M=0 O=0 U=0 S=0 survivors=""
+  for m in "${MODULES[@]}"; do
+    IFS='|' read -r n _ <<<"$m"
+    n=${n// /}
+    f=docs/mutants/runs/$n
+    if [[ ! -f $f ]]; then
+      table+=$'\n'"| $n | not run | | | | | | | | |"
+      continue
+    fi
+    read -r _ _ t c mi o u r d sec <"$f"
+    v=$((c + mi + o))
+    table+=$'\n'"| $n | $t | $c | $mi | $o | $u | $( ((v)) && echo "$(((100 * (c + o)) / v))%" || echo "-") | $r | $d | $((sec / 60)) min $((sec % 60)) s |"
+    T=$((T + t)) C=$((C + c)) M=$((M + mi)) O=$((O + o)) U=$((U + u)) S=$((S + sec))
+    while IFS= read -r line; do
+      name=$(strip <<<"${line#- }")
+      if grep -qxF -- "$name" <<<"$equivalent"; then
+        survivors+="$line (equivalent: docs/TESTING.md)"$'\n'
+      else
+        survivors+="$line **(not listed as equivalent)**"$'\n'
+      fi
+    done < <(tail -n +2 "$f")
+  done
+  V=$((C + M + O))
+  table+=$'\n'"| all | $T | $C | $M | $O | $U | $( ((V)) && echo "$(((100 * (C + O)) / V))%" || echo "-") | | | $((S / 60)) min |"
   {
     echo "# Mutation testing results"
     echo
-    echo "Written by \`tests/mutants.sh --record ${wanted[*]}\` (cargo-mutants $VERSION," \
-      "-j$jobs) on $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d):" \
-      "${elapsed} s of wall time. docs/TESTING.md explains the table and each equivalent mutant."
+    echo "Written by \`tests/mutants.sh --record\` (cargo-mutants $VERSION, -j$jobs) from the latest"
+    echo "whole-module run of each module (docs/mutants/runs/): the commit each ran on, its date"
+    echo "and its wall time are in the table. docs/TESTING.md explains the table and each"
+    echo "equivalent mutant."
     echo
     echo "$table"
     echo
@@ -232,7 +335,7 @@ if [[ -n $record ]]; then
     echo
     if [[ -n $survivors ]]; then printf '%s' "$survivors"; else echo "None."; fi
   } >docs/mutants/results.md
-  echo "tests/mutants.sh: wrote docs/mutants/results.md"
+  echo "tests/mutants.sh: wrote docs/mutants/runs/ ({${names[*]}}) and docs/mutants/results.md"
 fi
 
 if ((${#unlisted[@]})); then

@@ -145,9 +145,6 @@ const NOT_HERE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Links the README may give to files that other branches bring.
-const ARRIVING_BY_MERGE: &[&str] = &["docs/HARDENING.md", "docs/TESTING.md"];
-
 /// At most ~20 KB: a user's README, not the developer's notes.
 const MAX_BYTES: usize = 20 * 1024;
 
@@ -492,7 +489,7 @@ fn readme_is_short_self_contained_and_names_the_test_packages() {
             "a link out of the repository: {target}"
         );
         assert!(
-            Path::new(&root().join(target)).exists() || ARRIVING_BY_MERGE.contains(&target),
+            Path::new(&root().join(target)).exists(),
             "a link to a missing file: {target}"
         );
     }
