@@ -10,7 +10,8 @@
 #                                  so a merge counts what it brought in)
 #   tests/mutants.sh --list        the modules and their files
 #
-# Options: --record keeps this run's result for each of its modules in
+# Options: --results rewrites docs/mutants/results.md from the records
+# and runs nothing; --record keeps this run's result for each of its modules in
 # docs/mutants/runs/MODULE (its counts, commit, date, wall time and
 # survivors; only from a tree without uncommitted changes, never from
 # --diff) and writes docs/mutants/results.md from every module's latest
@@ -70,8 +71,58 @@ if [[ ${MUTANTS_TIME_LIMIT:-0} != 0 && -z ${MUTANTS_TIMED:-} ]]; then
   exit $s
 fi
 
-usage() { sed -n '2,29s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,30s/^# \{0,1\}//p' "$0"; }
 die() { echo "tests/mutants.sh: $*" >&2; exit 2; }
+
+# A mutant's name without its line and column, which move with every edit:
+# `src/os/exec.rs: replace check_executable -> ... with Ok(())`.
+strip() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
+# The equivalent mutants docs/TESTING.md lists, one per line: "- `NAME`: why".
+equivalent=$(sed -nE 's/^- `(src\/[^`]+)`.*/\1/p' docs/TESTING.md 2>/dev/null || true)
+
+# docs/mutants/results.md from every module's latest record, in MODULES order.
+write_results() {
+  table="| module | mutants | caught | missed | timeout | unviable | caught of viable | commit | date | wall time |
+|---|---:|---:|---:|---:|---:|---:|---|---|---:|"
+  T=0 C=0 M=0 O=0 U=0 S=0 survivors=""
+  for m in "${MODULES[@]}"; do
+    IFS='|' read -r n _ <<<"$m"
+    n=${n// /}
+    f=docs/mutants/runs/$n
+    if [[ ! -f $f ]]; then
+      table+=$'\n'"| $n | not run | | | | | | | | |"
+      continue
+    fi
+    read -r _ _ t c mi o u r d sec <"$f"
+    v=$((c + mi + o))
+    table+=$'\n'"| $n | $t | $c | $mi | $o | $u | $( ((v)) && echo "$(((100 * (c + o)) / v))%" || echo "-") | $r | $d | $((sec / 60)) min $((sec % 60)) s |"
+    T=$((T + t)) C=$((C + c)) M=$((M + mi)) O=$((O + o)) U=$((U + u)) S=$((S + sec))
+    while IFS= read -r line; do
+      name=$(strip <<<"${line#- }")
+      if grep -qxF -- "$name" <<<"$equivalent"; then
+        survivors+="$line (equivalent: docs/TESTING.md)"$'\n'
+      else
+        survivors+="$line **(not listed as equivalent)**"$'\n'
+      fi
+    done < <(tail -n +2 "$f")
+  done
+  V=$((C + M + O))
+  table+=$'\n'"| all | $T | $C | $M | $O | $U | $( ((V)) && echo "$(((100 * (C + O)) / V))%" || echo "-") | | | $((S / 60)) min |"
+  {
+    echo "# Mutation testing results"
+    echo
+    echo "Written by \`tests/mutants.sh --record\` (cargo-mutants $VERSION) from the latest"
+    echo "whole-module run of each module (docs/mutants/runs/): the commit each ran on, its date"
+    echo "and its wall time are in the table. docs/TESTING.md explains the table and each"
+    echo "equivalent mutant."
+    echo
+    echo "$table"
+    echo
+    echo "## Survivors"
+    echo
+    if [[ -n $survivors ]]; then printf '%s' "$survivors"; else echo "None."; fi
+  } >docs/mutants/results.md
+}
 
 diff_rev=
 record=
@@ -83,6 +134,11 @@ while (($#)); do
       if [[ ${2:-} != "" && ${2:-} != -* ]]; then diff_rev=$2; shift; fi
       ;;
     --record) record=1 ;;
+    --results)
+      write_results
+      echo "tests/mutants.sh: wrote docs/mutants/results.md from docs/mutants/runs/"
+      exit 0
+      ;;
     --list)
       for m in "${MODULES[@]}"; do echo "$m"; done
       exit 0
@@ -236,11 +292,6 @@ for n in "${names[@]}"; do
 done
 elapsed=$(($(date +%s) - start))
 
-# A mutant's name without its line and column, which move with every edit:
-# `src/os/exec.rs: replace check_executable -> ... with Ok(())`.
-strip() { sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /'; }
-# The equivalent mutants docs/TESTING.md lists, one per line: "- `NAME`: why".
-equivalent=$(sed -nE 's/^- `(src\/[^`]+)`.*/\1/p' docs/TESTING.md 2>/dev/null || true)
 
 count() { # OUTCOME MODULE
   local file=$out/$2/mutants.out/$1.txt
@@ -294,47 +345,7 @@ if [[ -n $record ]]; then
       [[ ! -s $out/$n/mutants.out/missed.txt ]] || sed 's/^/- /' "$out/$n/mutants.out/missed.txt"
     } >"docs/mutants/runs/$n"
   done
-  # results.md from every module's latest record, in MODULES order.
-  table="| module | mutants | caught | missed | timeout | unviable | caught of viable | commit | date | wall time |
-|---|---:|---:|---:|---:|---:|---:|---|---|---:|"
-  T=0 C=0 M=0 O=0 U=0 S=0 survivors=""
-  for m in "${MODULES[@]}"; do
-    IFS='|' read -r n _ <<<"$m"
-    n=${n// /}
-    f=docs/mutants/runs/$n
-    if [[ ! -f $f ]]; then
-      table+=$'\n'"| $n | not run | | | | | | | | |"
-      continue
-    fi
-    read -r _ _ t c mi o u r d sec <"$f"
-    v=$((c + mi + o))
-    table+=$'\n'"| $n | $t | $c | $mi | $o | $u | $( ((v)) && echo "$(((100 * (c + o)) / v))%" || echo "-") | $r | $d | $((sec / 60)) min $((sec % 60)) s |"
-    T=$((T + t)) C=$((C + c)) M=$((M + mi)) O=$((O + o)) U=$((U + u)) S=$((S + sec))
-    while IFS= read -r line; do
-      name=$(strip <<<"${line#- }")
-      if grep -qxF -- "$name" <<<"$equivalent"; then
-        survivors+="$line (equivalent: docs/TESTING.md)"$'\n'
-      else
-        survivors+="$line **(not listed as equivalent)**"$'\n'
-      fi
-    done < <(tail -n +2 "$f")
-  done
-  V=$((C + M + O))
-  table+=$'\n'"| all | $T | $C | $M | $O | $U | $( ((V)) && echo "$(((100 * (C + O)) / V))%" || echo "-") | | | $((S / 60)) min |"
-  {
-    echo "# Mutation testing results"
-    echo
-    echo "Written by \`tests/mutants.sh --record\` (cargo-mutants $VERSION, -j$jobs) from the latest"
-    echo "whole-module run of each module (docs/mutants/runs/): the commit each ran on, its date"
-    echo "and its wall time are in the table. docs/TESTING.md explains the table and each"
-    echo "equivalent mutant."
-    echo
-    echo "$table"
-    echo
-    echo "## Survivors"
-    echo
-    if [[ -n $survivors ]]; then printf '%s' "$survivors"; else echo "None."; fi
-  } >docs/mutants/results.md
+  write_results
   echo "tests/mutants.sh: wrote docs/mutants/runs/ ({${names[*]}}) and docs/mutants/results.md"
 fi
 
