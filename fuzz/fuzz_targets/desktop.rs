@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
-use gpu_launch::desktop::{self, RewriteError};
 use gpu_launch::decide::spec::Spec;
+use gpu_launch::desktop::{self, RewriteError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -74,7 +74,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert!(execs >= 1, "no Exec= in {:?}", made.text);
-    assert!(dbus_false >= 1, "no DBusActivatable=false in {:?}", made.text);
+    assert!(
+        dbus_false >= 1,
+        "no DBusActivatable=false in {:?}",
+        made.text
+    );
     assert_eq!(
         desktop::rewrite(&made.text, spec.as_ref(), source),
         Err(RewriteError::AlreadyOverride)

@@ -84,8 +84,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The same through a file named by GPU_LAUNCH_PCI_IDS.
-    let Ok(mut file) = tempfile::NamedTempFile::new_in("/dev/shm")
-        .or_else(|_| tempfile::NamedTempFile::new())
+    let Ok(mut file) =
+        tempfile::NamedTempFile::new_in("/dev/shm").or_else(|_| tempfile::NamedTempFile::new())
     else {
         return;
     };

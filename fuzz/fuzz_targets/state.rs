@@ -130,15 +130,17 @@ fuzz_target!(|data: &[u8]| {
     // A launch claims a pending --next once; the next launch sees none.
     if let Ok(s) = &peeked {
         if let Some(spec) = &s.next {
-            // A launch that execs never drops its claim (the process is
-            // replaced): forget it, as exec does.
             let (first, claim) = state.claim().expect("the state peeked fine");
             assert_eq!(first.next.as_ref(), Some(spec));
-            std::mem::forget(claim);
             assert!(!dir.join("next").exists());
             let (second, none) = state.claim().expect("the state peeked fine");
             assert!(second.next.is_none() && none.is_none());
             assert_eq!(second.mode, s.mode);
+            // A launch that does not exec puts its claim back, whole.
+            drop(claim);
+            let (third, again) = state.claim().expect("the claim was put back");
+            assert_eq!(third.next.as_ref(), Some(spec));
+            drop(again);
         }
     }
 });

@@ -280,7 +280,14 @@ fn build(input: &Input, outer: &Path) -> Option<Builder> {
             d = d.virtual_function_of("0000:00:02.0");
         }
         if let Some(connected) = p.edp {
-            d = d.connector("eDP-1", if connected { "connected" } else { "disconnected" });
+            d = d.connector(
+                "eDP-1",
+                if connected {
+                    "connected"
+                } else {
+                    "disconnected"
+                },
+            );
         }
         d.removable = match p.removable {
             RemovablePick::Fixed => Some("fixed".into()),
