@@ -91,12 +91,12 @@ fn refuse_privileged() -> Result<()> {
     if !sys::secure_exec() {
         return Ok(());
     }
-    let why = match (nix::unistd::getresuid(), nix::unistd::getresgid()) {
-        (Ok(u), _) if u.real != u.effective => {
-            format!("real uid {} but effective uid {}", u.real, u.effective)
+    let why = match (sys::resuid(), sys::resgid()) {
+        ((real, effective, _), _) if real != effective => {
+            format!("real uid {real} but effective uid {effective}")
         }
-        (_, Ok(g)) if g.real != g.effective => {
-            format!("real gid {} but effective gid {}", g.real, g.effective)
+        (_, (real, effective, _)) if real != effective => {
+            format!("real gid {real} but effective gid {effective}")
         }
         _ => "started in secure mode (AT_SECURE: file capabilities)".into(),
     };

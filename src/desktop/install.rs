@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::decide::spec::Spec;
@@ -15,7 +15,7 @@ use crate::desktop::{MARK_KEY, PROGRAM, is_ours, rewrite};
 use crate::error::{Error, Result};
 use crate::os::environ::Environ;
 use crate::os::files::{self, Links};
-use crate::os::{atomic, trust, xdg};
+use crate::os::{at, atomic, trust, xdg};
 
 /// Desktop files are a few KiB; a larger one is not a desktop file.
 const MAX_DESKTOP: u64 = 1 << 20;
@@ -144,8 +144,10 @@ fn candidates(apps: &Path, id: &str, out: &mut Vec<PathBuf>) {
 /// rest of the ID) pairs already visited.
 #[derive(Default)]
 struct PrefixWalk {
-    listings: std::collections::HashMap<(u64, u64), Vec<String>>,
-    visited: std::collections::HashSet<((u64, u64), usize)>,
+    // B-trees, not hash tables: std's hasher seeds itself from `getrandom`,
+    // one more libc import for every launch (see `os::sys`).
+    listings: std::collections::BTreeMap<(u64, u64), Vec<String>>,
+    visited: std::collections::BTreeSet<((u64, u64), usize)>,
 }
 
 impl PrefixWalk {
@@ -190,9 +192,11 @@ impl PrefixWalk {
 /// The UTF-8 names in `dir` (a desktop file ID is UTF-8); empty when it
 /// cannot be read.
 fn listing(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+    files::list_dir(dir)
+        .map(|names| {
+            names
+                .into_iter()
+                .filter_map(|n| n.into_string().ok())
                 .collect()
         })
         .unwrap_or_default()
@@ -356,11 +360,7 @@ pub fn install(
     notes.extend(made.notes);
     // 0755 whatever the umask: a group-writable directory (umask 002) would
     // fail the trust rule the moment it was made.
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(&dir)
-        .map_err(Error::io("cannot create", &dir))?;
+    at::create_dir_all(&dir, 0o755).map_err(Error::io("cannot create", &dir))?;
     check_output_dir(&dir)?;
     let mode = match look_at_target(&target)? {
         Target::Ours(old) if old == made.text => {
@@ -419,7 +419,7 @@ pub fn uninstall(
         }
         Target::Ours(_) => {
             check_output_dir(&dir)?;
-            fs::remove_file(&target).map_err(Error::io("cannot remove", &target))?;
+            at::remove_file(&target).map_err(Error::io("cannot remove", &target))?;
             Ok(format!("removed {}\n", target.display()))
         }
     }

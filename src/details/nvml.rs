@@ -23,6 +23,7 @@
 //!   library directories.
 
 use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -196,14 +197,15 @@ pub fn query(library: &OsStr) -> Result<Report, String> {
 /// (`/proc/kmsg`: size 0, and a read waits for the next kernel message)
 /// would hang it there.
 fn elf_header(file: &files::Regular) -> Result<(), String> {
-    use std::os::unix::fs::FileExt;
     const ELF_HEADER: u64 = 64;
     if file.meta.len() < ELF_HEADER {
         return Err("not a shared library (shorter than an ELF header)".into());
     }
     let mut magic = [0u8; 4];
-    file.file
-        .read_exact_at(&mut magic, 0)
+    // The first bytes of a file just opened: a plain `read` (`pread` would
+    // be one more libc import, see `os::sys`).
+    (&file.file)
+        .read_exact(&mut magic)
         .map_err(|e| format!("not a shared library ({e})"))?;
     if &magic != b"\x7fELF" {
         return Err("not a shared library (no ELF header)".into());

@@ -35,6 +35,7 @@ use nix::fcntl::OFlag;
 
 use crate::os::files::{self, Links};
 use crate::os::paths::{self, join};
+use crate::os::sys;
 
 /// Attributes longer than this are not GPU attributes: reading stops there, so a
 /// damaged or hostile file cannot make gpu-launch allocate without bound.
@@ -83,7 +84,7 @@ impl Sysfs {
         let absolute = if root.is_absolute() {
             root
         } else {
-            std::env::current_dir().unwrap_or_default().join(root)
+            sys::current_dir().unwrap_or_default().join(root)
         };
         let root = match normalize(absolute.as_os_str().as_bytes()) {
             Some(n) if !n.is_empty() => paths::from_bytes(n),
@@ -101,7 +102,8 @@ impl Sysfs {
     fn root_fd(&self) -> Option<BorrowedFd<'_>> {
         self.fd
             .get_or_init(|| {
-                nix::fcntl::open(
+                sys::openat(
+                    nix::fcntl::AT_FDCWD,
                     &self.root,
                     OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
                     nix::sys::stat::Mode::empty(),
@@ -161,7 +163,7 @@ impl Sysfs {
         let dir = paths::parent(path)?;
         let name = paths::name(path);
         self.in_dir(dir, |fd| {
-            nix::fcntl::readlinkat(fd, std::ffi::OsStr::from_bytes(name)).ok()
+            sys::readlinkat(fd, std::ffi::OsStr::from_bytes(name)).ok()
         })
     }
 

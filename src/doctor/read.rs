@@ -17,6 +17,8 @@ use crate::detect::pci::PciAddr;
 use crate::detect::{Machine, Sysfs};
 use crate::error::Result;
 use crate::os::environ::Environ;
+use crate::os::files::{self, Links};
+use crate::os::sys;
 use crate::session::power;
 use crate::session::state::StateDir;
 
@@ -306,10 +308,10 @@ impl Files {
             .find_map(|dir| match prefix {
                 None => Some(dir.join(name)).filter(|p| p.exists()),
                 Some(prefix) => {
-                    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    let mut entries: Vec<PathBuf> = files::list_dir(&dir)
                         .ok()?
-                        .filter_map(|e| e.ok())
-                        .map(|e| e.path())
+                        .into_iter()
+                        .map(|name| dir.join(name))
                         .filter(|p| {
                             p.file_name()
                                 .and_then(OsStr::to_str)
@@ -418,20 +420,37 @@ fn render_nodes(files: &Files, machine: &Machine) -> Vec<RenderNode> {
 }
 
 fn user_groups() -> Vec<u32> {
-    let mut groups: Vec<u32> = nix::unistd::getgroups()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|g| g.as_raw())
-        .collect();
-    groups.push(nix::unistd::getegid().as_raw());
+    let mut groups = sys::groups();
+    groups.push(sys::getegid());
     groups
 }
 
+/// The name of group `gid` from `/etc/group`, else the number. (The file
+/// NSS's `files` source reads, where the `render` and `video` groups live;
+/// not `getgrgid_r`, a libc import that would cost every launch a symbol
+/// lookup: see `os::sys`.)
 fn group_name(gid: u32) -> String {
-    nix::unistd::Group::from_gid(gid.into())
-        .ok()
-        .flatten()
-        .map_or_else(|| gid.to_string(), |g| g.name)
+    group_name_in(Path::new("/etc/group"), gid).unwrap_or_else(|| gid.to_string())
+}
+
+/// The name of group `gid` in the group file `path` (`name:password:gid:members`).
+fn group_name_in(path: &Path, gid: u32) -> Option<String> {
+    let file = files::open_regular(path, Links::Follow).ok()??;
+    let mut lines = file.lines(1 << 20, 1 << 16).ok()?;
+    while let Ok(Some(line)) = lines.next_line() {
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let mut fields = line.trim_end_matches(['\n', '\r']).split(':');
+        let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else {
+            continue;
+        };
+        // `+name`/`-name`: NIS compat entries, not names.
+        if !name.is_empty() && !name.starts_with(['+', '-']) && id.parse() == Ok(gid) {
+            return Some(name.to_owned());
+        }
+    }
+    None
 }
 
 fn user_name(uid: u32) -> String {
@@ -534,6 +553,24 @@ fn thunderbolt(sys: &Sysfs) -> Vec<TbDevice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_names_come_from_the_group_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("group");
+        std::fs::write(
+            &file,
+            "root:x:0:\n+nis:x:44:\nbroken\nvideo:x:44:alice,bob\r\nrender:x:105:\n",
+        )
+        .unwrap();
+        assert_eq!(group_name_in(&file, 0).as_deref(), Some("root"));
+        assert_eq!(group_name_in(&file, 44).as_deref(), Some("video"));
+        assert_eq!(group_name_in(&file, 105).as_deref(), Some("render"));
+        assert_eq!(group_name_in(&file, 7), None);
+        assert_eq!(group_name_in(&dir.path().join("absent"), 0), None);
+        // The real file, as NSS's `files` source has it.
+        assert_eq!(group_name(0), "root");
+    }
 
     #[test]
     fn os_release_says_nixos_by_its_id() {

@@ -7,7 +7,7 @@
 //! form suffices. Nothing is opened unless there is something to say, and a
 //! missing or stalled journal is silence, never an error or a wait.
 
-use std::os::unix::net::UnixDatagram;
+use crate::os::sys;
 
 /// journald's native socket.
 pub const SOCKET: &str = "/run/systemd/journal/socket";
@@ -36,14 +36,11 @@ pub fn datagram(priority: Priority, message: &str) -> Vec<u8> {
 /// 10 by default), the message is dropped (stderr had it) instead of
 /// holding up the launch until someone reads.
 pub fn send(socket: &str, priority: Priority, messages: &[String]) {
-    let Ok(sock) = UnixDatagram::unbound() else {
+    let Ok(sock) = sys::unix_datagram() else {
         return;
     };
-    if sock.set_nonblocking(true).is_err() {
-        return;
-    }
     for m in messages {
-        let _ = sock.send_to(&datagram(priority, m), socket);
+        let _ = sys::send_datagram(&sock, socket.as_bytes(), &datagram(priority, m));
     }
 }
 

@@ -17,10 +17,10 @@
 pub mod journal;
 pub mod notify;
 
-use std::io::IsTerminal;
+use std::os::fd::AsFd;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
@@ -66,8 +66,9 @@ pub const NOTIFY_DEADLINE: Duration = Duration::from_millis(25);
 static NOTIFY: AtomicU8 = AtomicU8::new(Notify::Warnings as u8);
 /// `DBUS_SESSION_BUS_ADDRESS`, set once by [`set_session_bus`].
 static BUS: OnceLock<Box<[u8]>> = OnceLock::new();
-/// When the notification time runs out, set by the first notification.
-static NOTIFY_END: OnceLock<Instant> = OnceLock::new();
+/// When the notification time runs out (on the monotonic clock,
+/// [`sys::monotonic`]), set by the first notification.
+static NOTIFY_END: OnceLock<Duration> = OnceLock::new();
 
 /// The session bus that desktop notifications go to: the value of
 /// `DBUS_SESSION_BUS_ADDRESS` (no fallback: unset means no notification).
@@ -149,13 +150,19 @@ pub fn warn(notes: &[String]) {
     for n in notes {
         to_stderr("gpu-launch: warning: ", n);
     }
-    if !std::io::stderr().is_terminal() {
+    if !stderr_is_terminal() {
         to_journal(notes, Priority::Warning);
         if NOTIFY.load(Ordering::Relaxed) == Notify::Warnings as u8 {
             let lines: Vec<std::borrow::Cow<'_, str>> = notes.iter().map(|n| one_line(n)).collect();
             desktop_notification(&lines.join("\n"), Urgency::Normal);
         }
     }
+}
+
+/// Whether stderr is a terminal (someone watches it): `isatty(2)`, through
+/// [`sys::is_terminal`].
+fn stderr_is_terminal() -> bool {
+    sys::is_terminal(std::io::stderr().as_fd())
 }
 
 /// A warning for the person who asked (`--list --json`, whose stdout has
@@ -174,7 +181,7 @@ pub fn note(message: &str) {
 /// when stderr is not a terminal (a keybind, a desktop file), the journal.
 pub fn error(message: &str) {
     to_stderr("gpu-launch: ", message);
-    if !VERBOSE.load(Ordering::Relaxed) && !std::io::stderr().is_terminal() {
+    if !VERBOSE.load(Ordering::Relaxed) && !stderr_is_terminal() {
         to_journal(&[message.to_owned()], Priority::Error);
         if NOTIFY.load(Ordering::Relaxed) != Notify::Never as u8 {
             desktop_notification(&one_line(message), Urgency::Critical);
@@ -207,8 +214,8 @@ fn desktop_notification(body: &str, urgency: Urgency) {
     let Some(address) = BUS.get() else {
         return;
     };
-    let end = *NOTIFY_END.get_or_init(|| Instant::now() + NOTIFY_DEADLINE);
-    let left = end.saturating_duration_since(Instant::now());
+    let end = *NOTIFY_END.get_or_init(|| sys::monotonic() + NOTIFY_DEADLINE);
+    let left = end.saturating_sub(sys::monotonic());
     if left.is_zero() {
         return;
     }

@@ -46,7 +46,7 @@
 use std::fmt;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::os::sys::{self, Ready};
 
@@ -141,7 +141,7 @@ pub fn send(
     urgency: Urgency,
     deadline: Duration,
 ) -> Result<(), NotifyError> {
-    let end = Instant::now() + deadline;
+    let end = sys::monotonic() + deadline;
     let target = parse_address(address).ok_or(NotifyError::NoAddress)?;
     let mut conn = Conn::connect(&target, end)?;
 
@@ -521,7 +521,8 @@ fn parse_fields(fields: &[u8], big: bool) -> Option<(Option<u32>, Option<String>
 /// The connection: a non-blocking socket, the deadline, a small read buffer.
 struct Conn {
     fd: OwnedFd,
-    end: Instant,
+    /// When the time runs out, on the monotonic clock ([`sys::monotonic`]).
+    end: Duration,
     buf: Box<[u8; HEADER_MAX]>,
     /// Bytes buffered: buf[start..filled].
     start: usize,
@@ -531,7 +532,7 @@ struct Conn {
 }
 
 impl Conn {
-    fn connect(target: &Target, end: Instant) -> Result<Conn, NotifyError> {
+    fn connect(target: &Target, end: Duration) -> Result<Conn, NotifyError> {
         let io = |e| NotifyError::Io(Stage::Connect, e);
         let fd = sys::unix_stream().map_err(io)?;
         // ENOENT, ECONNREFUSED, or EAGAIN: the bus's listen backlog is full
@@ -656,9 +657,9 @@ impl Conn {
 }
 
 /// Waits until `fd` is ready or the deadline passes.
-fn wait(fd: &OwnedFd, ready: Ready, end: Instant, stage: Stage) -> Result<(), NotifyError> {
+fn wait(fd: &OwnedFd, ready: Ready, end: Duration, stage: Stage) -> Result<(), NotifyError> {
     loop {
-        let left = end.saturating_duration_since(Instant::now());
+        let left = end.saturating_sub(sys::monotonic());
         if left.is_zero() {
             return Err(NotifyError::Timeout(stage));
         }

@@ -15,9 +15,10 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use nix::fcntl::{AT_FDCWD, AtFlags, OFlag};
+use nix::fcntl::{AT_FDCWD, OFlag};
 use nix::sys::stat::Mode;
-use nix::unistd::UnlinkatFlags;
+
+use crate::os::sys;
 
 /// A handle on a directory entry that was not followed: a directory, or the
 /// symbolic link (or anything else) found where one was expected, for the
@@ -39,7 +40,7 @@ impl Handle {
         // A trailing slash would make the kernel follow a final link in
         // spite of O_NOFOLLOW.
         let path = strip_trailing_slashes(path);
-        let fd = nix::fcntl::openat(
+        let fd = sys::openat(
             dir.unwrap_or(AT_FDCWD),
             path,
             OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
@@ -63,7 +64,7 @@ impl Handle {
 /// regular-file check refuses it), `O_NOCTTY`, `O_CLOEXEC`. A socket fails
 /// with `ENXIO`.
 pub fn open_for_reading(dir: BorrowedFd<'_>, name: &str) -> io::Result<File> {
-    let fd = nix::fcntl::openat(
+    let fd = sys::openat(
         dir,
         name,
         OFlag::O_RDONLY
@@ -79,7 +80,7 @@ pub fn open_for_reading(dir: BorrowedFd<'_>, name: &str) -> io::Result<File> {
 /// Creates `name` in `dir`, which must not exist (`O_CREAT | O_EXCL |
 /// O_NOFOLLOW`: neither a file nor a link at that name is ever opened).
 pub fn create_new(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<File> {
-    let fd = nix::fcntl::openat(
+    let fd = sys::openat(
         dir,
         name,
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
@@ -93,7 +94,8 @@ pub fn create_new(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<File
 ///
 /// (`openat(O_PATH)` and `fstat` rather than `fstatat`: each libc function
 /// gpu-launch imports costs every launch a symbol lookup in the dynamic
-/// loader, and these two are imported anyway.)
+/// loader; `fstat` is imported anyway and `openat` is a raw system call,
+/// see `os::sys`.)
 pub fn stat(dir: BorrowedFd<'_>, name: &str) -> io::Result<Metadata> {
     Handle::open(Some(dir), Path::new(name)).map(|h| h.meta)
 }
@@ -102,7 +104,7 @@ pub fn stat(dir: BorrowedFd<'_>, name: &str) -> io::Result<Metadata> {
 /// followed): one `openat(O_PATH)`, closed at once. For a quick look only,
 /// never to decide that something may be used.
 pub fn probe(path: &Path) -> io::Result<()> {
-    nix::fcntl::openat(
+    sys::openat(
         AT_FDCWD,
         strip_trailing_slashes(path),
         OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
@@ -114,32 +116,56 @@ pub fn probe(path: &Path) -> io::Result<()> {
 
 /// Renames `from` to `to`, both in `dir`; replaces `to` (`renameat`).
 pub fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> io::Result<()> {
-    Ok(nix::fcntl::renameat(dir, from, dir, to)?)
+    Ok(sys::renameat(dir, from.as_ref(), to.as_ref())?)
 }
 
 /// Gives `from`'s file the second name `to`, both in `dir`; fails with
 /// `EEXIST` rather than replace `to` (`linkat`, not following links).
 pub fn link(dir: BorrowedFd<'_>, from: &str, to: &str) -> io::Result<()> {
-    Ok(nix::unistd::linkat(dir, from, dir, to, AtFlags::empty())?)
+    Ok(sys::linkat(dir, from.as_ref(), to.as_ref())?)
 }
 
 /// Removes the file (not directory) `name` from `dir`.
 pub fn unlink(dir: BorrowedFd<'_>, name: &str) -> io::Result<()> {
-    Ok(nix::unistd::unlinkat(
-        dir,
-        name,
-        UnlinkatFlags::NoRemoveDir,
-    )?)
+    Ok(sys::unlinkat(dir, name)?)
 }
 
 /// Creates the directory `name` in `dir` with permission bits `mode`
 /// (before umask).
 pub fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<()> {
-    Ok(nix::sys::stat::mkdirat(
-        dir,
-        name,
-        Mode::from_bits_truncate(mode),
-    )?)
+    Ok(sys::mkdirat(dir, name, mode)?)
+}
+
+/// Removes the file (not directory) at `path` (`unlinkat` from the current
+/// directory: `std::fs::remove_file` without its `unlink` import, see
+/// `os::sys`).
+pub fn remove_file(path: &Path) -> io::Result<()> {
+    Ok(sys::unlinkat(AT_FDCWD, path)?)
+}
+
+/// Creates the directory `path` and those above it that are missing, each
+/// with permission bits `mode` (before umask); a directory already there is
+/// fine. `std::fs::DirBuilder::create` with `recursive(true)`, step for
+/// step, without its `mkdir` import (see `os::sys`).
+pub fn create_dir_all(path: &Path, mode: u32) -> io::Result<()> {
+    if path.as_os_str().is_empty() {
+        return Ok(());
+    }
+    match sys::mkdirat(AT_FDCWD, path, mode) {
+        Ok(()) => return Ok(()),
+        Err(nix::errno::Errno::ENOENT) => {}
+        Err(_) if path.is_dir() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    match path.parent() {
+        Some(parent) => create_dir_all(parent, mode)?,
+        None => return Err(io::Error::other("failed to create whole tree")),
+    }
+    match sys::mkdirat(AT_FDCWD, path, mode) {
+        Ok(()) => Ok(()),
+        Err(_) if path.is_dir() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `path` without trailing slashes (`/` stays `/`).

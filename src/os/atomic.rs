@@ -14,7 +14,7 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
-use crate::os::at;
+use crate::os::{at, sys};
 
 /// What to do when `name` already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub fn write(
     existing: Existing,
     sync: bool,
 ) -> io::Result<()> {
-    let dir = nix::fcntl::openat(
+    let dir = sys::openat(
         nix::fcntl::AT_FDCWD,
         dir,
         OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
@@ -59,7 +59,13 @@ pub fn write_at(
     let (tmp, mut file) = create_temp(dir, name, mode)?;
     let result = file
         .write_all(bytes)
-        .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
+        .and_then(|()| {
+            if sync {
+                sys::fsync(file.as_fd())
+            } else {
+                Ok(())
+            }
+        })
         .and_then(|()| {
             drop(file);
             match existing {
@@ -80,12 +86,10 @@ pub fn write_at(
 /// starts with a dot and ends in `.tmp`, so directory watchers that look for
 /// `*.desktop` ignore it.
 fn create_temp(dir: BorrowedFd<'_>, name: &str, mode: u32) -> io::Result<(String, fs::File)> {
-    let pid = std::process::id();
+    let pid = sys::getpid();
     let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
     for attempt in 0..16u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
+        let nanos = sys::since_epoch().subsec_nanos();
         let tmp = format!(".{name}.{pid}.{nanos:x}{attempt}.tmp");
         match at::create_new(dir, &tmp, mode) {
             Ok(f) => return Ok((tmp, f)),

@@ -20,6 +20,7 @@ use crate::decide::program;
 use crate::error::{Error, Result, io_words};
 use crate::os::environ::Environ;
 use crate::os::files::{self, Links};
+use crate::os::sys;
 
 /// The search path `execvp` uses when `PATH` is unset (glibc `_CS_PATH`).
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
@@ -52,7 +53,7 @@ pub fn resolve(program: &OsStr, path: Option<&[u8]>) -> Result<PathBuf> {
         return Ok(absolute(p));
     }
     let search = path.unwrap_or(DEFAULT_PATH);
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cwd = sys::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if let Ok(found) = which::which_in(program, Some(OsStr::from_bytes(search)), &cwd) {
         return Ok(absolute(&found));
     }

@@ -35,7 +35,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{Mode, SFlag};
 
-use crate::os::paths;
+use crate::os::{paths, sys};
 
 /// Whether a final symbolic link in the path may be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub fn open_regular_at(
     name: &Path,
     links: Links,
 ) -> io::Result<Option<Regular>> {
-    match nix::fcntl::openat(dir, name, read_flags(links), Mode::empty()) {
+    match sys::openat(dir, name, read_flags(links), Mode::empty()) {
         Ok(fd) => regular(File::from(fd)).map(Some),
         Err(e) => {
             let e = io::Error::from(e);
@@ -169,8 +169,8 @@ pub fn is_not_regular(e: &io::Error) -> bool {
 
 /// Requires the file open as `fd` to be a regular file: one `fstat`.
 pub fn require_regular(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let st = nix::sys::stat::fstat(fd)?;
-    let fmt = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+    let mode = sys::fstat_mode(fd)?;
+    let fmt = SFlag::from_bits_truncate(mode & SFlag::S_IFMT.bits());
     if fmt == SFlag::S_IFREG {
         return Ok(());
     }
@@ -341,6 +341,16 @@ pub fn dir_names(dir: BorrowedFd<'_>, max: usize) -> io::Result<Vec<OsString>> {
     }
 }
 
+/// The names in the directory `path` (unsorted, without `.` and `..`): one
+/// `openat` as `opendir` makes it, then [`dir_names`]. `std::fs::read_dir`
+/// without its four libc imports (`opendir`, `readdir64`, `closedir`,
+/// `dirfd`; see `os::sys`).
+pub fn list_dir(path: &Path) -> io::Result<Vec<OsString>> {
+    let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let fd = sys::openat(nix::fcntl::AT_FDCWD, path, flags, Mode::empty())?;
+    dir_names(fd.as_fd(), usize::MAX)
+}
+
 /// Opens `name` in the directory open as `dir`, beneath it: a plain name
 /// (no `/`, not `.` or `..`) with one `openat`, anything else through
 /// [`open_beneath`]. `Ok(None)` when nothing is there.
@@ -348,7 +358,7 @@ pub fn open_in(dir: BorrowedFd<'_>, name: &[u8], flags: OFlag) -> io::Result<Opt
     if name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." {
         return open_beneath(dir, name, flags);
     }
-    match nix::fcntl::openat(
+    match sys::openat(
         dir,
         std::ffi::OsStr::from_bytes(name),
         flags | OFlag::O_CLOEXEC,
@@ -393,14 +403,14 @@ pub fn walk_beneath(root: BorrowedFd<'_>, rel: &[u8], flags: OFlag) -> nix::Resu
         let last = todo.is_empty();
         let cname = std::ffi::OsStr::from_bytes(&name);
         let opened = if last {
-            nix::fcntl::openat(
+            sys::openat(
                 dir,
                 cname,
                 flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
                 Mode::empty(),
             )
         } else {
-            nix::fcntl::openat(dir, cname, path_flags | OFlag::O_DIRECTORY, Mode::empty())
+            sys::openat(dir, cname, path_flags | OFlag::O_DIRECTORY, Mode::empty())
         };
         let error = match opened {
             Ok(fd) if last => return Ok(fd),
@@ -414,7 +424,7 @@ pub fn walk_beneath(root: BorrowedFd<'_>, rel: &[u8], flags: OFlag) -> nix::Resu
             Err(e @ (Errno::ELOOP | Errno::ENOTDIR)) if !(last && nofollow_last) => e,
             Err(e) => return Err(e),
         };
-        let target = match nix::fcntl::readlinkat(dir, cname) {
+        let target = match sys::readlinkat(dir, cname) {
             Ok(t) => t,
             Err(Errno::EINVAL) => return Err(error),
             Err(e) => return Err(e),
@@ -431,7 +441,7 @@ pub fn walk_beneath(root: BorrowedFd<'_>, rel: &[u8], flags: OFlag) -> nix::Resu
     }
     // Only names that were all `..`/`.`: the directory reached.
     let dir = at.as_ref().map_or(root, AsFd::as_fd);
-    nix::fcntl::openat(dir, ".", flags | OFlag::O_CLOEXEC, Mode::empty())
+    sys::openat(dir, ".", flags | OFlag::O_CLOEXEC, Mode::empty())
 }
 
 /// The non-empty, non-`.` segments of a path.
@@ -450,7 +460,7 @@ fn reopen(
     let mut at: Option<OwnedFd> = None;
     for name in names {
         let dir = at.as_ref().map_or(root, AsFd::as_fd);
-        at = Some(nix::fcntl::openat(
+        at = Some(sys::openat(
             dir,
             std::ffi::OsStr::from_bytes(name.as_ref()),
             OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,

@@ -24,6 +24,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::os::sys;
 
 /// Why a file with permission bits `mode`, owned by `owner`, cannot be
 /// trusted by user `uid`; `None` when it can. Pure.
@@ -72,7 +73,7 @@ fn judge_as(mode: u32, owner: u32, uid: u32, subject: &str, target: &str) -> Opt
 /// Applies the rule to `path`, whose metadata is `meta` (from `stat`,
 /// `lstat` or an open descriptor, as the caller needs).
 pub fn check(path: &Path, meta: &Metadata) -> Result<()> {
-    match judge(meta.mode(), meta.uid(), nix::unistd::getuid().as_raw()) {
+    match judge(meta.mode(), meta.uid(), sys::getuid()) {
         None => Ok(()),
         Some(why) => Err(untrusted(path, why)),
     }
@@ -130,7 +131,7 @@ pub fn judge_kind(mode: u32, want: Kind) -> Option<String> {
 /// `st_mode` is `mode`, owned by `owner`, for this process's user. Pure but
 /// for the user id.
 pub fn judge_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
-    judge_kind(mode, want).or_else(|| judge(mode, owner, nix::unistd::getuid().as_raw()))
+    judge_kind(mode, want).or_else(|| judge(mode, owner, sys::getuid()))
 }
 
 /// Applies the rule to every directory above the file `path` (see the
@@ -139,7 +140,7 @@ pub fn judge_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
 /// are those the file is really in.
 pub fn check_ancestors(path: &Path) -> Result<()> {
     let real = std::fs::canonicalize(path).map_err(Error::io("cannot resolve", path))?;
-    let uid = nix::unistd::getuid().as_raw();
+    let uid = sys::getuid();
     let mut dir = real.parent();
     while let Some(d) = dir {
         let meta = std::fs::metadata(d).map_err(Error::io("cannot look at", d))?;

@@ -34,7 +34,7 @@
 //! processes are the real ones in `/proc`.
 
 use std::ffi::{CStr, OsStr};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
@@ -132,13 +132,14 @@ pub struct Scan {
 /// what a launch may cost beyond `env`'s).
 pub fn scan(proc: &Path, nodes: &[Node]) -> Scan {
     let mut out = Scan::default();
-    let Ok(entries) = fs::read_dir(proc) else {
+    let Ok(entries) = files::list_dir(proc) else {
         out.hidden = true;
         return out;
     };
-    let me = std::process::id();
+    let me = sys::getpid();
     let pids: Vec<u32> = entries
-        .filter_map(|e| parse_u32(e.ok()?.file_name().as_bytes()))
+        .iter()
+        .filter_map(|name| parse_u32(name.as_bytes()))
         .collect();
     // A `/proc` mounted `hidepid=` hides others' processes from the listing
     // itself; pid 1 is always there otherwise.
@@ -170,12 +171,12 @@ fn process(
     out: &mut Scan,
 ) -> io::Result<()> {
     let path = join(proc, format!("{pid}/fd").as_bytes());
-    // The directory, to `statx` each entry relative to it; opening it (or
-    // listing it) is where another user's process is refused.
+    // The directory, listed and each entry `statx`ed relative to it;
+    // opening it is where another user's process is refused.
     let dir = File::open(&path)?;
     fds.clear();
-    for entry in fs::read_dir(&path)? {
-        if let Some(fd) = parse_u32(entry?.file_name().as_bytes()) {
+    for name in files::dir_names(dir.as_fd(), usize::MAX)? {
+        if let Some(fd) = parse_u32(name.as_bytes()) {
             fds.push(fd);
         }
     }

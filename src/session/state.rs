@@ -178,7 +178,7 @@ impl StateDir {
             Err(e) if at::is_absent(&e) => return none(mode),
             Err(e) => return Err(Error::io("cannot read", &o.path(NEXT_FILE))(e)),
         }
-        let claimed = format!("{NEXT_FILE}.{}.claimed", std::process::id());
+        let claimed = format!("{NEXT_FILE}.{}.claimed", crate::os::sys::getpid());
         match at::rename(o.fd(), NEXT_FILE, &claimed) {
             Ok(()) => {}
             // Another launch took it first.
