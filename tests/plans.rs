@@ -606,6 +606,31 @@ fn notes_say_what_the_plan_cannot_do() {
         notes(fixture::intel_nvidia_laptop, &[], &[]),
         Vec::<String>::new()
     );
+    // One DRM node of the two is enough to show nvidia-drm is loaded.
+    fn nvidia_with(card: Option<u32>, render: Option<u32>) -> Fixture {
+        use fixture::{Builder, DISPLAY_3D, PciDev, VGA};
+        let b = Builder::new();
+        b.pci(
+            PciDev::new("0000:00:02.0", 0x8086, 0x9a49, VGA, "i915")
+                .boot_vga()
+                .nodes(0, 128),
+        );
+        let mut nv = PciDev::new("0000:01:00.0", 0x10de, 0x2520, DISPLAY_3D, "nvidia")
+            .behind(&["0000:00:01.0"]);
+        nv.drm = Some((card, render));
+        b.pci(nv);
+        b.build()
+    }
+    assert_eq!(
+        notes(|| nvidia_with(Some(1), None), &[], &[]),
+        Vec::<String>::new(),
+        "a card node without a render node"
+    );
+    assert_eq!(
+        notes(|| nvidia_with(None, Some(129)), &[], &[]),
+        Vec::<String>::new(),
+        "a render node without a card node"
+    );
 }
 
 /// Every selection variable the caller has and the plan does not set is

@@ -188,3 +188,92 @@ fn through_path_too() {
     }
     chmod(&dir.path().join("closed"), 0o755);
 }
+
+/// The error line names the reason, in the words a shell would use, and
+/// says what to do about a missing execute bit.
+#[test]
+fn the_error_says_why_it_cannot_run() {
+    let m = fixture::intel_nvidia_laptop();
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(m.root());
+    let kinds = kinds(dir.path());
+    let path_of = |what: &str| -> String {
+        let (_, p, _, _) = kinds.iter().find(|k| k.0 == what).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    for (what, path, words) in [
+        (
+            "a regular file without execute bits",
+            path_of("a regular file without execute bits"),
+            &["Permission denied", "chmod +x"][..],
+        ),
+        (
+            "a directory",
+            path_of("a directory"),
+            &["Is a directory"][..],
+        ),
+        (
+            "a FIFO with execute bits",
+            path_of("a FIFO with execute bits"),
+            &["Permission denied", "a FIFO"][..],
+        ),
+        (
+            "a socket with execute bits",
+            path_of("a socket with execute bits"),
+            &["Permission denied", "a socket"][..],
+        ),
+        (
+            "a character device",
+            "/dev/null".to_owned(),
+            &["Permission denied", "a device"][..],
+        ),
+    ] {
+        for args in [&["--dry-run", path.as_str()][..], &[path.as_str()][..]] {
+            let r = env.run(args);
+            assert_eq!(r.status, 126, "{what}: {r:?}");
+            crate::common::one_error_line(&r);
+            for w in words {
+                assert!(r.stderr.contains(w), "{what}: {w:?} not in {r:?}");
+            }
+        }
+    }
+    assert!(
+        !env.run(&["--dry-run", &path_of("a directory")])
+            .stderr
+            .contains("chmod"),
+        "a directory is not a missing execute bit"
+    );
+    chmod(&dir.path().join("closed"), 0o755);
+}
+
+/// Execute bits for the group and others but not for the owner: the owner
+/// may not run the file (the kernel checks the owner's bits alone), so
+/// `--dry-run` says 126 as the launch does. Root may run it (any execute
+/// bit will do), so as root the check runs as an ordinary user.
+#[test]
+fn execute_bits_that_are_not_the_owners() {
+    const NOBODY: u32 = 65534;
+    let m = fixture::intel_nvidia_laptop();
+    chmod(m.root(), 0o755);
+    let dir = tempfile::tempdir().unwrap();
+    chmod(dir.path(), 0o755);
+    let file = dir.path().join("others-only");
+    write_executable(&file, "exit 0\n", 0o011);
+    let root = crate::common::is_root();
+    if root {
+        std::os::unix::fs::chown(&file, Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    let env = Env::new(m.root());
+    let p = file.to_str().unwrap();
+    for args in [&["--dry-run", p][..], &[p][..]] {
+        let r = if root {
+            let (mut c, _bin) = env.command_as(NOBODY, args);
+            crate::common::Run::from(c.output().unwrap())
+        } else {
+            env.run(args)
+        };
+        assert_eq!(r.status, 126, "{args:?}: {r:?}");
+        crate::common::one_error_line(&r);
+        assert!(r.stderr.contains("Permission denied"), "{r:?}");
+    }
+}

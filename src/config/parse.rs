@@ -472,6 +472,20 @@ mod tests {
             for internal in ["struct", "Raw", "enum", "variant", "`"] {
                 assert!(!e.contains(internal), "{text:?}: {e}");
             }
+            // Every line of what the TOML parser says is there, in order.
+            let said = DeTable::parse(text).unwrap_err().message().to_owned();
+            let mut rest = e.as_str();
+            for line in said.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let line = line.replace('`', "'");
+                let at = rest
+                    .find(&line)
+                    .unwrap_or_else(|| panic!("{text:?}: {line:?} in {e}"));
+                rest = &rest[at + line.len()..];
+            }
+            assert!(
+                !said.trim().is_empty() && !e.ends_with(": "),
+                "{text:?}: {e}"
+            );
         }
     }
 
