@@ -28,9 +28,11 @@ fn desktop_info() -> &'static Path {
              (.ci/run does)"
         );
         let flags = String::from_utf8(flags.stdout).unwrap();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("glib");
+        // Not in the checkout's target/: the unprivileged pass may not write
+        // there.
+        let dir = std::env::temp_dir().join(format!("gpu-launch-glib-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let out = dir.join(format!("desktop_info.{}", std::process::id()));
+        let out = dir.join("desktop_info");
         let status = Command::new("cc")
             .args(["-O1", "-Wall", "-Werror", "-o"])
             .arg(&out)
