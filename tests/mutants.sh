@@ -10,6 +10,12 @@
 #                                  so a merge counts what it brought in)
 #   tests/mutants.sh --list        the modules and their files
 #
+#   tests/mutants.sh --retest MODULE...
+#                                  only the survivors of each module's record
+#                                  (docs/mutants/runs/MODULE), after adding
+#                                  tests: the record then counts those that
+#                                  are caught now, and says so
+#
 # Options: --results rewrites docs/mutants/results.md from the records
 # and runs nothing; --record keeps this run's result for each of its modules in
 # docs/mutants/runs/MODULE (its counts, commit, date, wall time and
@@ -71,7 +77,7 @@ if [[ ${MUTANTS_TIME_LIMIT:-0} != 0 && -z ${MUTANTS_TIMED:-} ]]; then
   exit $s
 fi
 
-usage() { sed -n '2,30s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,36s/^# \{0,1\}//p' "$0"; }
 die() { echo "tests/mutants.sh: $*" >&2; exit 2; }
 
 # A mutant's name without its line and column, which move with every edit:
@@ -93,9 +99,11 @@ write_results() {
       table+=$'\n'"| $n | not run | | | | | | | | |"
       continue
     fi
-    read -r _ _ t c mi o u r d sec <"$f"
+    read -r _ _ t c mi o u r d sec _ r2 _ sec2 <"$f"
     v=$((c + mi + o))
+    [[ -z $r2 ]] || r+=", survivors re-tested on $r2 ($((sec2 / 60)) min $((sec2 % 60)) s)"
     table+=$'\n'"| $n | $t | $c | $mi | $o | $u | $( ((v)) && echo "$(((100 * (c + o)) / v))%" || echo "-") | $r | $d | $((sec / 60)) min $((sec % 60)) s |"
+    sec=$((sec + ${sec2:-0}))
     T=$((T + t)) C=$((C + c)) M=$((M + mi)) O=$((O + o)) U=$((U + u)) S=$((S + sec))
     while IFS= read -r line; do
       name=$(strip <<<"${line#- }")
@@ -126,6 +134,7 @@ write_results() {
 
 diff_rev=
 record=
+retest=
 wanted=()
 while (($#)); do
   case $1 in
@@ -134,6 +143,7 @@ while (($#)); do
       if [[ ${2:-} != "" && ${2:-} != -* ]]; then diff_rev=$2; shift; fi
       ;;
     --record) record=1 ;;
+    --retest) record=1 retest=1 ;;
     --results)
       write_results
       echo "tests/mutants.sh: wrote docs/mutants/results.md from docs/mutants/runs/"
@@ -200,6 +210,12 @@ if [[ -n $diff_rev ]]; then
   names=("${touched[@]}")
 fi
 
+if [[ -n $retest ]]; then
+  ((${#wanted[@]})) || die "--retest needs the modules to re-test"
+  for n in "${names[@]}"; do
+    [[ -f docs/mutants/runs/$n ]] || die "$n: no record to re-test (docs/mutants/runs/$n)"
+  done
+fi
 if [[ -n $record ]]; then
   [[ -z $diff_rev ]] || die "--record keeps whole-module runs only, not --diff"
   [[ -z $(git status --porcelain --untracked-files=no) ]] ||
@@ -269,7 +285,15 @@ fi
 run_module() { # NAME
   local n=$1 a sel args=(--jobs "$jobs" --output "$out/$1" --cargo-test-arg=--lib --cargo-test-arg=--test --cargo-test-arg=tests)
   mapfile -t sel < <(pick "$n")
-  args+=("${sel[@]}" "${shard[@]}" -- -- ::tests::)
+  args+=("${sel[@]}" "${shard[@]}")
+  if [[ -n $retest ]]; then
+    # Each survivor by its whole name, line and column included: when the
+    # code has moved, fewer match, and the count check below says so.
+    while IFS= read -r line; do
+      args+=(-F "^$(sed 's/[][\.*^$(){}?+|]/\\&/g' <<<"${line#- }")\$")
+    done < <(tail -n +2 "docs/mutants/runs/$n")
+  fi
+  args+=(-- -- ::tests::)
   for a in ${areas_of[$n]}; do args+=("$a::"); done
   rm -rf "$out/$n"
   echo "tests/mutants.sh: $n: ${files_of[$n]}" >&2
@@ -278,6 +302,18 @@ run_module() { # NAME
 
 start=$(date +%s)
 declare -A took=()
+if [[ -n $retest ]]; then
+  some=()
+  for n in "${names[@]}"; do
+    if (($(wc -l <"docs/mutants/runs/$n") > 1)); then
+      some+=("$n")
+    else
+      echo "tests/mutants.sh: $n: its record has no survivor to re-test"
+    fi
+  done
+  ((${#some[@]})) || exit 0
+  names=("${some[@]}")
+fi
 for n in "${names[@]}"; do
   s=0 t0=$(date +%s)
   run_module "$n" || s=$?
@@ -338,10 +374,20 @@ if [[ -n $record ]]; then
   # One record per module: "counts MODULE TESTED CAUGHT MISSED TIMEOUT
   # UNVIABLE COMMIT DATE SECONDS", then its survivors.
   mkdir -p docs/mutants/runs
+  # A re-test adds "retested COMMIT DATE SECONDS" to the counts line.
+  mkdir -p docs/mutants/runs
   for n in "${names[@]}"; do
     c=$(count caught "$n") m=$(count missed "$n") o=$(count timeout "$n") u=$(count unviable "$n")
+    line="counts $n $((c + m + o + u)) $c $m $o $u $rev $(date -u +%Y-%m-%d) ${took[$n]}"
+    if [[ -n $retest ]]; then
+      f=docs/mutants/runs/$n
+      read -r _ _ t0 c0 m0 o0 u0 r0 d0 s0 _ <"$f"
+      ((c + m + o + u == m0)) ||
+        die "$n: $((c + m + o + u)) of the record's $m0 survivors found: the code moved since $r0; run the whole module"
+      line="counts $n $t0 $((c0 + c)) $m $((o0 + o)) $u0 $r0 $d0 $s0 retested $rev $(date -u +%Y-%m-%d) ${took[$n]}"
+    fi
     {
-      echo "counts $n $((c + m + o + u)) $c $m $o $u $rev $(date -u +%Y-%m-%d) ${took[$n]}"
+      echo "$line"
       [[ ! -s $out/$n/mutants.out/missed.txt ]] || sed 's/^/- /' "$out/$n/mutants.out/missed.txt"
     } >"docs/mutants/runs/$n"
   done
