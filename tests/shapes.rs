@@ -352,3 +352,57 @@ fn real_capture_h200_vm_without_drm() {
     assert_eq!(plan["offload"], false);
     assert_eq!(plan["env"], serde_json::json!({}));
 }
+
+/// DRM nodes laid out otherwise than `<device>/drm/<node>`: as real
+/// directories in `class/drm` (the deprecated sysfs layout), or below a
+/// directory not named `drm`. The owner is then what the node's `device`
+/// link names, never a directory above it.
+#[test]
+fn drm_nodes_laid_out_otherwise_belong_to_their_device_link() {
+    use fixture::{Builder, PciDev, VGA};
+    use std::fs;
+    use std::os::unix::fs::symlink;
+    let owner = "devices/pci0000:00/0000:00:02.0";
+    for layout in ["class directories", "nested below gfx/x"] {
+        let b = Builder::new();
+        b.pci(
+            PciDev::new("0000:00:02.0", 0x8086, 0x9a49, VGA, "i915")
+                .boot_vga()
+                .nodes(0, 128),
+        );
+        let m = b.build();
+        let root = m.root();
+        for node in ["card0", "renderD128"] {
+            let entry = root.join("class/drm").join(node);
+            fs::remove_file(&entry).unwrap();
+            let old = root.join(owner).join("drm").join(node);
+            let new = match layout {
+                "class directories" => entry.clone(),
+                _ => root.join(owner).join("gfx/x").join(node),
+            };
+            fs::create_dir_all(new.parent().unwrap()).unwrap();
+            fs::rename(&old, &new).unwrap();
+            fs::remove_file(new.join("device")).unwrap();
+            if layout == "class directories" {
+                symlink(format!("../../../{owner}"), new.join("device")).unwrap();
+            } else {
+                symlink("../../..", new.join("device")).unwrap();
+                symlink(
+                    format!("../../{owner}/gfx/x/{node}"),
+                    root.join("class/drm").join(node),
+                )
+                .unwrap();
+            }
+        }
+        let run = Env::new(root).run(&["--list", "--json"]);
+        let v = run.json();
+        let gpus = v.as_array().unwrap();
+        assert_eq!(gpus.len(), 1, "{layout}: {v:#}");
+        assert_eq!(gpus[0]["pci"], "0000:00:02.0", "{layout}: {v:#}");
+        assert_eq!(gpus[0]["driver"], "i915", "{layout}: {v:#}");
+        assert_eq!(
+            gpus[0]["render_node"], "/dev/dri/renderD128",
+            "{layout}: {v:#}"
+        );
+    }
+}
