@@ -406,3 +406,22 @@ fn drm_nodes_laid_out_otherwise_belong_to_their_device_link() {
         );
     }
 }
+
+/// When the DRM device is a child of the PCI function (virtio-gpu's
+/// `virtio0`), the PCI address and ids come from the function's `uevent`,
+/// not the child's (whose `vendor` and `device` are virtio's own ids), even
+/// with no `vendor` or `device` attribute to fall back on.
+#[test]
+fn a_drm_device_below_its_pci_function_takes_the_functions_ids() {
+    let m = fixture::vm_virtio();
+    let function = m.root().join("devices/pci0000:00/0000:00:01.0");
+    for attr in ["vendor", "device"] {
+        std::fs::remove_file(function.join(attr)).unwrap();
+    }
+    let v = Env::new(m.root()).run(&["--list", "--json"]).json();
+    let gpus = v.as_array().unwrap();
+    assert_eq!(gpus.len(), 1, "{v:#}");
+    assert_eq!(gpus[0]["pci"], "0000:00:01.0", "{v:#}");
+    assert_eq!(gpus[0]["vendor"], "virtio", "{v:#}");
+    assert_eq!(gpus[0]["device_id"], "1050", "{v:#}");
+}

@@ -247,6 +247,24 @@ pub fn platform_tag(fullname: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The nearest directory named like a PCI address: not one whose name
+    /// merely has a colon (an ACPI device, a host bridge).
+    #[test]
+    fn the_pci_function_a_device_hangs_off() {
+        let f = |p: &str| pci_function(Path::new(p)).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(
+            f("/sys/devices/pci0000:00/0000:00:01.0/virtio0"),
+            Some("/sys/devices/pci0000:00/0000:00:01.0".into())
+        );
+        assert_eq!(
+            f("/sys/devices/pci0000:00/0000:00:02.0"),
+            Some("/sys/devices/pci0000:00/0000:00:02.0".into())
+        );
+        assert_eq!(f("/sys/devices/LNXSYSTM:00/ACPI0007:00/gpu"), None);
+        assert_eq!(f("/sys/devices/pci0000:00/virtual"), None);
+        assert_eq!(f("/sys/devices/platform/soc/ff9a0000.gpu"), None);
+    }
+
     #[test]
     fn internal_panels_by_connector_name() {
         assert_eq!(internal_panel_card(b"card1-eDP-1"), Some(1));
