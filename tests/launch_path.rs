@@ -111,3 +111,35 @@ fn real_sysfs_launch_opens_no_device_node() {
         "the walk of the real sysfs: {paths:#?}"
     );
 }
+
+/// PROGRAM gets the caller's descriptors and none of gpu-launch's own (the
+/// sysfs root it walks from, the config file, the log): the launch opens
+/// each close-on-exec, as a shell's exec leaves nothing of its own behind.
+#[test]
+fn nothing_gpu_launch_opened_reaches_the_program() {
+    use std::os::unix::process::CommandExt;
+    let m = fixture::intel_nvidia_laptop();
+    let (env, _bin) = env_with_prog(m.root());
+    let env = env.config("gpu = \"nvidia\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("probe.out");
+    for args in [&["prog"][..], &["--gpu", "integrated", "prog"][..]] {
+        let mut cmd = env.command(args);
+        cmd.env("PROBE_OUT", &out);
+        // SAFETY: only async-signal-safe calls between fork and exec. The
+        // caller gives 0, 1, 2 and 7, whatever this test process inherited.
+        unsafe {
+            cmd.pre_exec(|| {
+                for fd in 3..1024 {
+                    libc::close(fd);
+                }
+                libc::dup2(2, 7);
+                Ok(())
+            });
+        }
+        assert!(cmd.status().unwrap().success(), "{args:?}");
+        let mut fds = crate::common::Probe::read(&out).fds;
+        fds.sort_unstable();
+        assert_eq!(fds, [0, 1, 2, 7], "{args:?}: the caller's descriptors only");
+    }
+}
