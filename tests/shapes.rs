@@ -425,3 +425,37 @@ fn a_drm_device_below_its_pci_function_takes_the_functions_ids() {
     assert_eq!(gpus[0]["vendor"], "virtio", "{v:#}");
     assert_eq!(gpus[0]["device_id"], "1050", "{v:#}");
 }
+
+/// The sysfs root is walked from a descriptor that needs only search
+/// permission (`O_PATH`): a root the user may enter but not list still
+/// shows its GPUs. Root reads any directory, so as root the check runs as
+/// an ordinary user.
+#[test]
+fn a_sysfs_root_the_user_may_search_but_not_list() {
+    use std::os::unix::fs::PermissionsExt;
+    const NOBODY: u32 = 65534;
+    let m = fixture::intel_nvidia_laptop();
+    let root = crate::common::is_root();
+    // Searchable, not readable: by others (root's tree, run as nobody), or
+    // by its owner.
+    let mode = if root { 0o711 } else { 0o311 };
+    std::fs::set_permissions(m.root(), std::fs::Permissions::from_mode(mode)).unwrap();
+    let env = Env::new(m.root());
+    let args = ["--list", "--json"];
+    let run: crate::common::Run = if root {
+        let (mut c, _bin) = env.command_as(NOBODY, &args);
+        c.output().unwrap().into()
+    } else {
+        env.run(&args)
+    };
+    std::fs::set_permissions(m.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(run.status, 0, "{run:?}");
+    let v = run.json();
+    let pcis: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["pci"].as_str().unwrap())
+        .collect();
+    assert_eq!(pcis, ["0000:00:02.0", "0000:01:00.0"], "{v:#}");
+}
