@@ -33,6 +33,18 @@ fn sysfs_attribute_that_is_a_fifo_does_not_hang_detection() {
 }
 
 #[test]
+fn sysfs_directory_that_is_a_fifo_does_not_hang_detection() {
+    let m = fixture::intel_nvidia_laptop();
+    let drivers = m.root().join("bus/pci/drivers/nvidia");
+    std::fs::remove_dir_all(&drivers).unwrap();
+    mkfifo(&drivers);
+    let r = run_briefly(Env::new(m.root()).command(&["--list", "--json"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    // Both GPUs are still found, through their DRM nodes.
+    assert_eq!(r.json().as_array().unwrap().len(), 2, "{r:?}");
+}
+
+#[test]
 fn sysfs_attribute_that_links_out_of_the_root_is_not_read() {
     let m = fixture::intel_nvidia_laptop();
     let outside = tempfile::tempdir().unwrap();
