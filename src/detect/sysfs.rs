@@ -323,7 +323,7 @@ fn climb(base: &[u8], target: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(end + 1 + rest.len());
-    out.extend_from_slice(&base[..end]);
+    out.extend_from_slice(base[..end].strip_suffix(b"/").unwrap_or(&base[..end]));
     out.push(b'/');
     out.extend_from_slice(rest);
     Some(out)
@@ -388,6 +388,54 @@ mod tests {
         assert!(within(b"/r/x", b"/r"));
         assert!(within(b"/r", b"/r"));
         assert!(!within(b"/rx", b"/r"));
+    }
+
+    /// `climb` is `normalize`'s fast path for the kernel's `../../x/y`
+    /// links: when it answers, it answers what `normalize` would.
+    #[test]
+    fn climb_agrees_with_normalize() {
+        let bases: [&[u8]; 4] = [b"/r/class/drm", b"/r", b"/r/a/b/c/d", b"/"];
+        let targets: [&[u8]; 8] = [
+            b"../../devices/x/drm/renderD128",
+            b"../x",
+            b"x/y",
+            b"../../../../x",
+            b"../",
+            b"../a/../b",
+            b"./x",
+            b"..",
+        ];
+        let mut answered = 0;
+        for base in bases {
+            for target in targets {
+                let Some(fast) = climb(base, target) else {
+                    continue;
+                };
+                answered += 1;
+                let joined = [base, b"/", target].concat();
+                assert_eq!(Some(fast), normalize(&joined), "{base:?} {target:?}");
+            }
+        }
+        assert!(answered >= 6, "the fast path answers the kernel's shapes");
+    }
+
+    /// `--doctor`'s listings: the UTF-8 names, sorted.
+    #[test]
+    fn sorted_listings_keep_utf8_names() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in ["b", "a", "c0"] {
+            fs::create_dir_all(root.join("d").join(name)).unwrap();
+        }
+        fs::write(
+            root.join("d").join(std::ffi::OsStr::from_bytes(b"\xff")),
+            "",
+        )
+        .unwrap();
+        let s = Sysfs::new(root);
+        assert_eq!(s.list_sorted(&root.join("d")), ["a", "b", "c0"]);
+        assert!(s.list_sorted(&root.join("missing")).is_empty());
     }
 
     #[test]
