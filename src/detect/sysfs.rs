@@ -494,6 +494,7 @@ mod tests {
         assert_eq!(link("e", "../../devices/x/drm/renderD128/"), x);
         // Up to the root itself, and no further.
         assert_eq!(link("f", "../.."), Some(root.clone()));
+        assert_eq!(link("f2", "../../"), Some(root.clone()));
         assert_eq!(link("g", "../../.."), None);
         assert_eq!(link("h", "../../devices/../../x"), None);
         assert_eq!(link("i", "../../../x"), None);
