@@ -243,6 +243,48 @@ fn the_error_says_why_it_cannot_run() {
             .contains("chmod"),
         "a directory is not a missing execute bit"
     );
+    // 127 for a dangling link names where it leads; a #! interpreter is
+    // missing, or there but not executable.
+    let nowhere = dir.path().join("nowhere");
+    let plain = dir.path().join("plain");
+    for (what, status, words) in [
+        (
+            "a dangling symlink",
+            127,
+            vec!["symbolic link to".to_owned(), nowhere.display().to_string()],
+        ),
+        (
+            "a script whose #! interpreter is missing",
+            126,
+            vec![
+                "/nonexistent/python9".to_owned(),
+                "is not installed".to_owned(),
+            ],
+        ),
+        (
+            "a script whose interpreter is not executable",
+            126,
+            vec![
+                plain.display().to_string(),
+                "cannot be executed".to_owned(),
+                "Permission denied".to_owned(),
+            ],
+        ),
+    ] {
+        let p = path_of(what);
+        for args in [&["--dry-run", p.as_str()][..], &[p.as_str()][..]] {
+            let r = env.run(args);
+            assert_eq!(r.status, status, "{what}: {r:?}");
+            crate::common::one_error_line(&r);
+            for w in &words {
+                assert!(r.stderr.contains(w.as_str()), "{what}: {w:?} not in {r:?}");
+            }
+            assert!(
+                !(r.stderr.contains("is not installed") && r.stderr.contains("cannot be executed")),
+                "{what}: {r:?}"
+            );
+        }
+    }
     chmod(&dir.path().join("closed"), 0o755);
 }
 
