@@ -96,7 +96,14 @@ fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
     write_executable(&empty, "", 0o755);
     out.push(("an empty executable file", empty, 0, 0));
     let missing = dir.join("missing-interpreter");
-    write_executable(&missing, "#!/nonexistent/python9 -u\nprint(1)\n", 0o755);
+    // In the test's own directory: `/nonexistent` may exist (a program run
+    // as root with HOME=/nonexistent creates it), and not be searchable.
+    let python = dir.join("no-such-python9");
+    write_executable(
+        &missing,
+        &format!("#!{} -u\nprint(1)\n", python.display()),
+        0o755,
+    );
     out.push((
         "a script whose #! interpreter is missing",
         missing,
@@ -257,7 +264,7 @@ fn the_error_says_why_it_cannot_run() {
             "a script whose #! interpreter is missing",
             126,
             vec![
-                "/nonexistent/python9".to_owned(),
+                dir.path().join("no-such-python9").display().to_string(),
                 "is not installed".to_owned(),
             ],
         ),
