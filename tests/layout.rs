@@ -151,7 +151,8 @@ fn unsafe_lives_in_os_sys_alone_with_a_safety_line_per_block() {
 }
 
 /// The variables the code reads: the literal (or `const NAME: &str`)
-/// arguments of `.get(..)` and `.get_nonempty(..)` on the environment, plus
+/// arguments of `.get(..)` and `.get_nonempty(..)` on the environment and
+/// of `env::var_os(..)` (read only where something rare happens), plus
 /// the compositor variables read in a loop over `COMPOSITOR_VARS`.
 /// (Arguments in lower case are loop or parameter variables: the
 /// compositor loop, doctor's driver-list overrides, `Environ` itself.)
@@ -170,7 +171,7 @@ fn variables_read() -> BTreeSet<String> {
     }
     let mut read = BTreeSet::new();
     for code in &files {
-        for call in [".get(", ".get_nonempty("] {
+        for call in [".get(", ".get_nonempty(", "env::var_os(", "env::var("] {
             for part in code.split(call).skip(1) {
                 let arg = part.split([')', ',']).next().unwrap_or("").trim();
                 if let Some(literal) = arg.strip_prefix('"') {

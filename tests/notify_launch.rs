@@ -37,6 +37,10 @@ fn session(address: &str) -> Session {
     let env = Env::new(m.root())
         .set("PATH", &path_with(bin.path()))
         .set("DBUS_SESSION_BUS_ADDRESS", address)
+        // What arrives is tested here, not how fast (a loaded machine may
+        // not schedule the bus within 25 ms); the launches that test the
+        // deadline remove this.
+        .set("GPU_LAUNCH_NOTIFY_DEADLINE_MS", "5000")
         .set("GPU_LAUNCH_JOURNAL_SOCKET", socket.to_str().unwrap());
     Session {
         env,
@@ -149,15 +153,28 @@ fn a_quiet_launch_opens_no_socket_and_a_warning_one_does() {
 
 /// Runs a warning launch against `address` with SIGPIPE at its default
 /// action (as a shell gives it), stderr a pipe: the status, the elapsed
-/// time, and whether PROGRAM ran.
+/// time, and whether PROGRAM ran. The notification deadline is the
+/// built-in one.
 fn warning_launch(address: &str) -> (std::process::ExitStatus, Duration, bool) {
+    warning_launch_within(address, None)
+}
+
+/// [`warning_launch`] with `GPU_LAUNCH_NOTIFY_DEADLINE_MS` set to `ms`.
+fn warning_launch_within(
+    address: &str,
+    ms: Option<&str>,
+) -> (std::process::ExitStatus, Duration, bool) {
     let s = session(address);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("probe.out");
     let mut cmd = s.env.command(&["--gpu", "amd", "prog"]);
     cmd.env("PROBE_OUT", &out)
+        .env_remove("GPU_LAUNCH_NOTIFY_DEADLINE_MS")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if let Some(ms) = ms {
+        cmd.env("GPU_LAUNCH_NOTIFY_DEADLINE_MS", ms);
+    }
     // SAFETY: signal(2) is async-signal-safe.
     unsafe {
         cmd.pre_exec(|| {
@@ -181,6 +198,25 @@ fn a_bus_that_never_answers_costs_the_launch_the_deadline_only() {
         assert!(status.success() && ran, "{part:?}: {status:?}");
         assert!(elapsed < LAUNCH_BOUND, "{part:?}: took {elapsed:?}");
     }
+}
+
+#[test]
+fn the_deadline_hook_is_what_the_launch_waits_for() {
+    // The tests above that see a notification arrive set a long deadline;
+    // this shows the launch really waits that long for a silent bus (and
+    // not longer), so those tests do not pass on a bus that was never used.
+    let fake = FakeBus::start(Fake::Silent);
+    let (status, elapsed, ran) = warning_launch_within(&fake.address, Some("1000"));
+    assert!(status.success() && ran, "{status:?}");
+    assert!(elapsed >= Duration::from_secs(1), "took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(1) + LAUNCH_BOUND,
+        "took {elapsed:?}"
+    );
+    // Out of range: the built-in deadline.
+    let (status, elapsed, ran) = warning_launch_within(&fake.address, Some("60000"));
+    assert!(status.success() && ran, "{status:?}");
+    assert!(elapsed < LAUNCH_BOUND, "took {elapsed:?}");
 }
 
 #[test]

@@ -157,6 +157,24 @@ fn a_state_directory_others_can_write_is_ignored_and_never_changed() {
 }
 
 #[test]
+fn a_state_directory_others_may_enter_is_not_the_users_plain_0700_one() {
+    // The contract: the state directory is "the user's own plain 0700
+    // directory"; one that others may list or enter is unusable too.
+    let rt = Rt::new();
+    ok(&rt.run(&["--next", "nvidia"]));
+    for mode in [0o755, 0o750, 0o711] {
+        chmod(&rt.state_dir(), mode);
+        ignored_everywhere(&rt, "not 0700; run chmod 700");
+        let r = rt.run(&["--mode", "integrated"]);
+        refused(&r, "not 0700");
+    }
+    chmod(&rt.state_dir(), 0o700);
+    // Nothing was consumed or changed meanwhile (Rt::new set integrated).
+    assert_eq!(rt.pending().as_deref(), Some("nvidia"));
+    assert_eq!(rt.run(&["--mode"]).stdout, "integrated\n");
+}
+
+#[test]
 fn a_world_writable_runtime_dir_is_never_used() {
     // Issue 14: launches used a world-writable XDG_RUNTIME_DIR (only setting
     // a mode there was refused).

@@ -506,35 +506,64 @@ struct Outcome {
 fn run_case(tc: &Toolchain, case: &Case<'_>, n: usize) -> Outcome {
     let m = case.machine;
     let key = case.key();
-    let log = m.dir.path().join(format!("mock-{n}.log"));
     let drivers = if case.lavapipe {
         &m.drivers_lvp
     } else {
         &m.drivers
     };
-    let with_env = |extra: &[&str]| {
+    let with_env = |extra: &[&str], log: &Path| {
         let mut c = m.command();
-        c.env("VK_DRIVER_FILES", drivers).env("MOCK_ICD_LOG", &log);
+        c.env("VK_DRIVER_FILES", drivers).env("MOCK_ICD_LOG", log);
         c.args(extra)
             .args(["--gpu", &case.spec, "--"])
             .arg(&tc.vkprobe)
             .args(["--api", case.api]);
         c
     };
-    let dry = run_bounded(with_env(&["--dry-run", "--json"]), &key);
+    let log = m.dir.path().join(format!("mock-{n}.log"));
+    let dry = run_bounded(with_env(&["--dry-run", "--json"], &log), &key);
     assert!(dry.status.success(), "{key}: --dry-run: {dry:?}");
     let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
     let chosen = plan["gpu"]["pci"]
         .as_str()
         .unwrap_or_else(|| panic!("{key}: {plan:#}"))
         .to_owned();
-    let out = run_bounded(with_env(&[]), &key);
+    let hides = plan["env"].get("VK_LOADER_DRIVERS_DISABLE").is_some();
+    // The launch, and what the mock drivers logged.
+    let launch = |log: &Path, debug: bool| {
+        let mut cmd = with_env(&[], log);
+        if debug {
+            cmd.env("VK_LOADER_DEBUG", "error,warn,driver");
+        }
+        let out = run_bounded(cmd, &key);
+        let events = fs::read_to_string(log).unwrap_or_default();
+        let nvidia_loaded = events
+            .lines()
+            .any(|l| l.split(' ').nth(1) == Some("nvidia"));
+        (out, events, nvidia_loaded)
+    };
+    let (mut out, mut events, mut nvidia_loaded) = launch(&log, false);
+    // Without the filter, the NVIDIA driver loads. Once (about one case in
+    // a few thousand, only with the whole suite running on a loaded 2-core
+    // machine) the loader did not load it, with the same plan: that case
+    // runs again with the loader's driver log, and must then hold.
+    let mut first_try = None;
+    if !hides && m.has_nvidia() && !nvidia_loaded {
+        let again = m.dir.path().join(format!("mock-{n}-again.log"));
+        first_try = Some(format!(
+            "first run, NVIDIA's driver not loaded: {}\n{events}",
+            String::from_utf8_lossy(&out.stdout)
+        ));
+        eprintln!("vulkan: {key}: NVIDIA's driver was not loaded; running the case again");
+        (out, events, nvidia_loaded) = launch(&again, true);
+    }
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let ctx = || {
         format!(
-            "{key}\nplan: {plan}\nvkprobe: {}\n{stdout}{}",
+            "{key}\nplan: {plan}\nvkprobe: {}\n{stdout}{}{}",
             out.status,
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr),
+            first_try.as_deref().unwrap_or("")
         )
     };
     assert!(out.status.success(), "the program failed: {}", ctx());
@@ -551,11 +580,7 @@ fn run_case(tc: &Toolchain, case: &Case<'_>, n: usize) -> Outcome {
             }
         })
         .unwrap_or_else(|| panic!("no first device: {}", ctx()));
-    let events = fs::read_to_string(&log).unwrap_or_default();
-    let nvidia_loaded = events
-        .lines()
-        .any(|l| l.split(' ').nth(1) == Some("nvidia"));
-    if plan["env"].get("VK_LOADER_DRIVERS_DISABLE").is_some() {
+    if hides {
         assert!(
             !nvidia_loaded,
             "the plan hides NVIDIA, yet its driver was loaded: {}\n{events}",

@@ -94,6 +94,10 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         names: &["GPU_LAUNCH_JOURNAL_SOCKET"],
         doc: "Testing hook: send journal messages to this socket instead of journald's.",
     },
+    EnvVar {
+        names: &["GPU_LAUNCH_NOTIFY_DEADLINE_MS"],
+        doc: "Testing hook: how long desktop notifications may take, in milliseconds (1 to 10000; default 25).",
+    },
 ];
 
 /// Every variable of [`ENVIRONMENT`], in order.

@@ -270,8 +270,15 @@ fn unix_address(name: &[u8], abstract_name: bool) -> io::Result<(libc::sockaddr_
 /// (`MSG_DONTWAIT`) and never raising SIGPIPE.
 pub fn send_datagram(fd: &OwnedFd, path: &[u8], data: &[u8]) -> io::Result<usize> {
     let (addr, len) = unix_address(path, false)?;
-    // SAFETY: data is a valid buffer of data.len() bytes, addr a valid
-    // sockaddr_un and len lies within it.
+    sendto(fd, data, (&raw const addr).cast(), len)
+}
+
+/// sendto(2) with MSG_NOSIGNAL | MSG_DONTWAIT to `addr` (`len` bytes; null
+/// and 0 on a connected socket): never waits, and a peer that hung up is
+/// `EPIPE`, never SIGPIPE.
+fn sendto(fd: &OwnedFd, data: &[u8], addr: *const libc::sockaddr, len: usize) -> io::Result<usize> {
+    // SAFETY: data is a valid buffer of data.len() bytes; addr is null with
+    // len 0, or a valid sockaddr that len lies within (the callers').
     let n = unsafe {
         libc::syscall(
             libc::SYS_sendto,
@@ -279,7 +286,7 @@ pub fn send_datagram(fd: &OwnedFd, path: &[u8], data: &[u8]) -> io::Result<usize
             data.as_ptr(),
             data.len(),
             libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-            (&raw const addr).cast::<libc::sockaddr>(),
+            addr,
             len as libc::socklen_t,
         )
     };
@@ -316,19 +323,7 @@ pub fn connect_unix(fd: &OwnedFd, name: &[u8], abstract_name: bool) -> io::Resul
 /// send(2) with MSG_NOSIGNAL | MSG_DONTWAIT (as sendto(2) without an
 /// address): a peer that hung up is `EPIPE`, never SIGPIPE.
 pub fn send_nosignal(fd: &OwnedFd, data: &[u8]) -> io::Result<usize> {
-    // SAFETY: data is a valid buffer of data.len() bytes; no address.
-    let n = unsafe {
-        libc::syscall(
-            libc::SYS_sendto,
-            fd.as_raw_fd(),
-            data.as_ptr(),
-            data.len(),
-            libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-            std::ptr::null::<libc::sockaddr>(),
-            0 as libc::socklen_t,
-        )
-    };
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    sendto(fd, data, std::ptr::null(), 0)
 }
 
 /// read(2) into `buf`; 0 is end of file.

@@ -134,6 +134,31 @@ pub fn judge_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
     judge_kind(mode, want).or_else(|| judge(mode, owner, sys::getuid()))
 }
 
+/// The session state's form of the rule. The contract asks the state
+/// directory and files to be "the user's own plain 0700 directory / regular
+/// file": on top of [`judge_entry`], owned by the user (root's is not the
+/// user's own), and a directory nobody else may enter or list. Pure but for
+/// the user id.
+pub fn judge_own_entry(mode: u32, owner: u32, want: Kind) -> Option<String> {
+    judge_entry(mode, owner, want).or_else(|| judge_own(mode, owner, sys::getuid(), want))
+}
+
+/// The part of [`judge_own_entry`] beyond the one rule, for user `uid`. Pure.
+fn judge_own(mode: u32, owner: u32, uid: u32, want: Kind) -> Option<String> {
+    if owner != uid {
+        return Some(format!(
+            "it is owned by uid {owner}, not by you (uid {uid})"
+        ));
+    }
+    if want == Kind::Directory && mode & 0o077 != 0 {
+        return Some(format!(
+            "it is open to others (mode {:o}), not 0700; run chmod 700 on it",
+            mode & 0o7777
+        ));
+    }
+    None
+}
+
 /// Applies the rule to every directory above the file `path` (see the
 /// module comment), from its own directory up to `/`. The path is made
 /// absolute and free of symbolic links first, so the directories checked
@@ -181,6 +206,24 @@ mod tests {
             judge(0o644, 4321, 1000).unwrap(),
             "it is owned by uid 4321, neither you (uid 1000) nor root"
         );
+    }
+
+    #[test]
+    fn session_state_is_the_users_own_and_a_directory_is_0700() {
+        let dir = Kind::Directory;
+        assert_eq!(judge_own(0o700, 1000, 1000, dir), None);
+        assert_eq!(judge_own(0o644, 1000, 1000, Kind::File), None);
+        assert_eq!(
+            judge_own(0o700, 0, 1000, dir).unwrap(),
+            "it is owned by uid 0, not by you (uid 1000)"
+        );
+        assert!(judge_own(0o600, 0, 1000, Kind::File).is_some());
+        for mode in [0o755, 0o750, 0o701, 0o710] {
+            assert_eq!(
+                judge_own(mode, 1000, 1000, dir).unwrap(),
+                format!("it is open to others (mode {mode:o}), not 0700; run chmod 700 on it")
+            );
+        }
     }
 
     #[test]

@@ -272,12 +272,22 @@ impl StateDir {
             Err(e) if at::is_absent(&e) => return Ok(None),
             Err(e) => return Err(Error::io("cannot open", &self.runtime)(e)),
         };
-        self.check_dir(&self.runtime, &runtime)?;
+        self.check_runtime(&self.runtime, &runtime)?;
         Ok(Some(runtime))
     }
 
-    fn check_dir(&self, path: &Path, h: &Handle) -> Result<()> {
+    /// `XDG_RUNTIME_DIR`: the one trust rule ("owned by another user or
+    /// writable by others" is unusable).
+    fn check_runtime(&self, path: &Path, h: &Handle) -> Result<()> {
         match trust::judge_entry(h.meta.mode(), h.meta.uid(), Kind::Directory) {
+            None => Ok(()),
+            Some(why) => Err(trust::untrusted(path, why)),
+        }
+    }
+
+    /// The state directory: the user's own plain 0700 directory.
+    fn check_dir(&self, path: &Path, h: &Handle) -> Result<()> {
+        match trust::judge_own_entry(h.meta.mode(), h.meta.uid(), Kind::Directory) {
             None => Ok(()),
             Some(why) => Err(trust::untrusted(path, why)),
         }
@@ -330,7 +340,7 @@ impl Opened<'_> {
     }
 
     fn check_entry(&self, name: &str, mode: u32, owner: u32, want: Kind) -> Result<()> {
-        match trust::judge_entry(mode, owner, want) {
+        match trust::judge_own_entry(mode, owner, want) {
             None => Ok(()),
             Some(why) => Err(trust::untrusted(&self.path(name), why)),
         }
