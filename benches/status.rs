@@ -17,6 +17,9 @@
 //! strace, Debian packages of those names; cc builds the holder). Set
 //! `STATUS_BENCH_QUICK=1` for fewer runs.
 
+#[allow(dead_code)] // the holders' source file only
+#[path = "../tests/common/checkout.rs"]
+mod checkout;
 #[allow(dead_code)] // each user of the fixture builder uses a part of it
 #[path = "../tests/common/fixture/mod.rs"]
 mod fixture;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::fixture::{self, Fixture};
-use crate::common::{BIN, Run, run_tool, tool, write_executable};
+use crate::common::{Run, bin, run_tool, tool, write_executable};
 use gpu_launch::cli::{Complete, OPTIONS};
 
 /// The fixture's GPUs (`laptop_dgpu_and_egpu`), by PCI address.
@@ -87,7 +87,7 @@ impl Session {
     }
 
     fn write_script(&self, shell: &str, rel: &str) {
-        let out = Command::new(BIN)
+        let out = Command::new(bin())
             .args(["--completions", shell])
             .output()
             .unwrap();
@@ -97,7 +97,7 @@ impl Session {
 
     /// Runs `shell args` there, asserting success; its stdout.
     fn run(&self, shell: &str, args: &[&str]) -> String {
-        let bin = Path::new(BIN).parent().unwrap();
+        let bin = bin().parent().unwrap();
         let out: Run = Command::new(tool(shell, shell))
             .args(args)
             .env_clear()
@@ -330,7 +330,7 @@ fn zsh_completes_specs_and_hands_over_to_program() {
             format!(
                 "{}:{}:/usr/bin:/bin",
                 s.path("bin").display(),
-                Path::new(BIN).parent().unwrap().display()
+                bin().parent().unwrap().display()
             ),
         )
         .env("GL_FPATH", &fpath)

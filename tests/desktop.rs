@@ -34,9 +34,7 @@ const SHAPES: &[(&str, &[&str])] = &[
 ];
 
 fn data(id: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/desktop")
-        .join(format!("{id}.desktop"));
+    let p = crate::common::source("tests/data/desktop").join(format!("{id}.desktop"));
     fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::common::{BIN, Env, fixture, ok, tool};
+use crate::common::{Env, fixture, ok, tool};
 
 /// The compiled `desktop_info`, built once per test process.
 fn desktop_info() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/glib/desktop_info.c");
+        let src = crate::common::source("tests/glib/desktop_info.c");
         let flags = Command::new(tool("pkg-config", "pkg-config"))
             .args(["--cflags", "--libs", "gio-unix-2.0"])
             .output()
@@ -28,9 +28,11 @@ fn desktop_info() -> &'static Path {
              (.ci/run does)"
         );
         let flags = String::from_utf8(flags.stdout).unwrap();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("glib");
+        // Not in the checkout's target/: the unprivileged pass may not write
+        // there.
+        let dir = std::env::temp_dir().join(format!("gpu-launch-glib-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let out = dir.join(format!("desktop_info.{}", std::process::id()));
+        let out = dir.join("desktop_info");
         let status = Command::new("cc")
             .args(["-O1", "-Wall", "-Werror", "-o"])
             .arg(&out)
@@ -77,7 +79,7 @@ fn overrides_turn_off_dbus_activation_in_every_spelling_glib_reads_as_true() {
     fs::create_dir_all(&apps).unwrap();
     fs::create_dir_all(&bin).unwrap();
     // GDesktopAppInfo loads an entry only when its program is in PATH.
-    std::os::unix::fs::symlink(BIN, bin.join("gpu-launch")).unwrap();
+    std::os::unix::fs::symlink(crate::common::bin(), bin.join("gpu-launch")).unwrap();
     std::os::unix::fs::symlink("/bin/true", bin.join("viewer")).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.display());
     let env = Env::new(m.root())

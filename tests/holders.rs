@@ -241,17 +241,7 @@ fn nodes(list: &[(&str, u64, u64)]) -> tempfile::TempDir {
 /// `--list --json` run as `uid` (the fixture readable by everyone, the
 /// binary copied where that user may run it).
 fn list_as(uid: u32, m: &Fixture, extra: &[(&str, &Path)]) -> Run {
-    use std::os::unix::fs::PermissionsExt;
-    let bin_dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let bin = bin_dir.path().join("gpu-launch");
-    // Copied by a child process (see common::probe_as on ETXTBSY).
-    let copied = std::process::Command::new("cp")
-        .arg(crate::common::BIN)
-        .arg(&bin)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(copied, "cannot copy the binary to {}", bin.display());
+    let (_bin_dir, bin) = crate::common::bin_for_anyone();
     open_up(m.root());
     let mut c = std::process::Command::new(&bin);
     c.env_clear()
@@ -280,7 +270,7 @@ fn open_up(root: &Path) {
 #[test]
 #[ignore = "needs root: mknod makes the GPUs' device nodes; a holder runs as nobody; CI runs it"]
 fn real_device_numbers_place_each_holder_under_its_own_gpu() {
-    assert!(nix::unistd::geteuid().is_root(), "run as root");
+    crate::common::root_only();
     // The laptop: iGPU card1 (226:1) + renderD128 (226:128); dGPU card0
     // (226:0) + renderD129 (226:129), also /dev/nvidia0 (195:0).
     let m = fixture::intel_nvidia_laptop_awake();
@@ -353,7 +343,7 @@ fn real_device_numbers_place_each_holder_under_its_own_gpu() {
 #[test]
 #[ignore = "needs root: mknod makes /dev/nvidia0; CI runs it"]
 fn a_suspended_nvidia_gpu_is_not_woken_to_read_its_minor() {
-    assert!(nix::unistd::geteuid().is_root(), "run as root");
+    crate::common::root_only();
     let m = fixture::intel_nvidia_laptop(); // dGPU suspended
     let nv = tempfile::tempdir().unwrap();
     fixture::nvidia_information(nv.path(), "0000:01:00.0", 0);

@@ -19,7 +19,7 @@ use std::process::Command;
 
 use crate::common::fake_nvml::{FakeNvml, Variant, device};
 use crate::common::fixture::{self, Fixture};
-use crate::common::{BIN, Env, Run, run_briefly, tool};
+use crate::common::{Env, Run, bin, run_briefly, tool};
 
 /// The address space gpu-launch may use: far more than it needs (the
 /// debug build runs `--doctor` in well under 64 MiB), far less than a 10 GiB
@@ -154,7 +154,7 @@ impl Scene {
         let mut cmd = Command::new(tool("prlimit", "util-linux"));
         cmd.arg(ADDRESS_SPACE)
             .arg("--")
-            .arg(BIN)
+            .arg(bin())
             .args(args)
             .env_clear()
             .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
@@ -254,7 +254,7 @@ fn survives_proc_files(files: &[&str]) {
         let scene = Scene::new(Name::PciIds, Plant::Fifo);
         let env = |var: &str| {
             let inner = scene.env.command(&["--list", "--json"]);
-            let mut cmd = Command::new(BIN);
+            let mut cmd = Command::new(bin());
             cmd.args(["--list", "--json"])
                 .env_clear()
                 .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))

@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use gpu_launch::cli::environment;
 use gpu_launch::detect::COMPOSITOR_VARS;
 
-const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+/// The sources the rules are about.
+fn src() -> PathBuf {
+    crate::common::source("src")
+}
 
 /// What runs on a launch: files, or folders (ending in `/`) whose every file
 /// does. `app/mod.rs` is the dispatcher, which names every action.
@@ -86,12 +89,12 @@ fn code(path: &Path) -> String {
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(SRC).unwrap().display().to_string()
+    path.strip_prefix(src()).unwrap().display().to_string()
 }
 
 #[test]
 fn the_launch_path_imports_nothing_that_never_runs_on_a_launch() {
-    let files: Vec<PathBuf> = rust_files(Path::new(SRC))
+    let files: Vec<PathBuf> = rust_files(&src())
         .into_iter()
         .filter(|p| {
             let rel = relative(p);
@@ -116,7 +119,7 @@ fn the_launch_path_imports_nothing_that_never_runs_on_a_launch() {
 
 #[test]
 fn unsafe_lives_in_os_sys_alone_with_a_safety_line_per_block() {
-    for path in rust_files(Path::new(SRC)) {
+    for path in rust_files(&src()) {
         let rel = relative(&path);
         let text = std::fs::read_to_string(&path).unwrap();
         match rel.as_str() {
@@ -154,7 +157,7 @@ fn unsafe_lives_in_os_sys_alone_with_a_safety_line_per_block() {
 /// (Arguments in lower case are loop or parameter variables: the
 /// compositor loop, doctor's driver-list overrides, `Environ` itself.)
 fn variables_read() -> BTreeSet<String> {
-    let files: Vec<String> = rust_files(Path::new(SRC)).iter().map(|p| code(p)).collect();
+    let files: Vec<String> = rust_files(&src()).iter().map(|p| code(p)).collect();
     let mut consts = std::collections::BTreeMap::new();
     for code in &files {
         for part in code.split("const ").skip(1) {

@@ -27,6 +27,8 @@ fn error(env: &Env, args: &[&str]) -> (i32, String) {
 fn each_mistake_gets_a_line_that_says_what_to_do() {
     let m = fixture::intel_nvidia_laptop();
     let env = Env::new(m.root());
+    let missing = crate::common::absent("c.toml");
+    let no_such = format!("cannot read config file {missing}: No such file or directory");
     let cases: &[(&[&str], i32, &str)] = &[
         (
             &["--gpus", "nvidia", "true"],
@@ -53,11 +55,7 @@ fn each_mistake_gets_a_line_that_says_what_to_do() {
             125,
             "--waybar needs --status (gpu-launch --status --waybar)",
         ),
-        (
-            &["--config", "/nonexistent/c.toml", "true"],
-            125,
-            "cannot read config file /nonexistent/c.toml: No such file or directory",
-        ),
+        (&["--config", &missing, "true"], 125, &no_such),
     ];
     for (args, status, expected) in cases {
         assert_eq!(

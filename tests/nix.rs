@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{Env, fixture, run_tool};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 /// Runs `nix-instantiate --store dummy:// args...` and returns its stdout,
 /// asserting success.
 fn nix_instantiate(args: &[&str]) -> String {
@@ -36,8 +34,8 @@ fn nix_files() -> Vec<PathBuf> {
             }
         }
     }
-    let mut files = vec![Path::new(ROOT).join("flake.nix")];
-    walk(&Path::new(ROOT).join("packaging"), &mut files);
+    let mut files = vec![crate::common::source("flake.nix")];
+    walk(&crate::common::source("packaging"), &mut files);
     files.sort();
     files
 }
@@ -53,7 +51,7 @@ fn nix_files_parse() {
 
 /// The cases of packaging/nix/tests/default.nix, evaluated.
 fn nix_module_cases() -> serde_json::Value {
-    let tests = Path::new(ROOT).join("packaging/nix/tests");
+    let tests = crate::common::source("packaging/nix/tests");
     let out = nix_instantiate(&["--eval", "--strict", "--json", tests.to_str().unwrap()]);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }

@@ -92,11 +92,18 @@ fn check_plans(name: &str, shape: fn() -> Fixture, plans: &[Plan]) {
             .collect();
         want.sort();
         assert_eq!(set, want, "{ctx}");
-        let notes = v["notes"].as_array().unwrap();
-        let fell_back = notes
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("no GPU matches"));
-        assert_eq!(fell_back, case.fallback, "{ctx}");
+        // A fallback is what --strict refuses ("A parseable SPEC that
+        // matches no GPU falls back to the default GPU with a note, or fails
+        // with 125 under --strict"); its note is in `notes`.
+        let strict = env.run(&[&["--strict"], &args[..]].concat());
+        let fell_back = strict.status == 125;
+        assert_eq!(fell_back, case.fallback, "{ctx}: strict {strict:?}");
+        if fell_back {
+            crate::common::one_error_line(&strict);
+            assert!(!v["notes"].as_array().unwrap().is_empty(), "{ctx}");
+        } else {
+            assert_eq!(strict.status, 0, "{ctx}: strict {strict:?}");
+        }
     }
 }
 
@@ -416,8 +423,9 @@ fn vms_socs_and_no_gpu() {
         fixture::no_gpu,
         &[
             p(None, None, false, &[]),
-            // simpledrm's card0 is not a GPU.
-            p(Some("card0"), None, false, &[]),
+            // simpledrm's card0 is not a GPU: nothing matches (and there
+            // is no GPU to fall back to).
+            fallback("card0", None),
         ],
     );
 }
@@ -597,6 +605,31 @@ fn notes_say_what_the_plan_cannot_do() {
     assert_eq!(
         notes(fixture::intel_nvidia_laptop, &[], &[]),
         Vec::<String>::new()
+    );
+    // One DRM node of the two is enough to show nvidia-drm is loaded.
+    fn nvidia_with(card: Option<u32>, render: Option<u32>) -> Fixture {
+        use fixture::{Builder, DISPLAY_3D, PciDev, VGA};
+        let b = Builder::new();
+        b.pci(
+            PciDev::new("0000:00:02.0", 0x8086, 0x9a49, VGA, "i915")
+                .boot_vga()
+                .nodes(0, 128),
+        );
+        let mut nv = PciDev::new("0000:01:00.0", 0x10de, 0x2520, DISPLAY_3D, "nvidia")
+            .behind(&["0000:00:01.0"]);
+        nv.drm = Some((card, render));
+        b.pci(nv);
+        b.build()
+    }
+    assert_eq!(
+        notes(|| nvidia_with(Some(1), None), &[], &[]),
+        Vec::<String>::new(),
+        "a card node without a render node"
+    );
+    assert_eq!(
+        notes(|| nvidia_with(None, Some(129)), &[], &[]),
+        Vec::<String>::new(),
+        "a render node without a card node"
     );
 }
 

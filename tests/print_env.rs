@@ -6,11 +6,10 @@
 //! other variable (quotes, spaces, `$`, a newline) as it was.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use crate::common::fixture;
-use crate::common::{BIN, Env, tool};
+use crate::common::{Env, bin, tool};
 use gpu_launch::app::output::{fish_single_quote, sh_single_quote};
 use gpu_launch::decide::plan::SELECTION_VARS;
 
@@ -66,7 +65,7 @@ fn eval_and_source_apply_the_plan_in_bash_zsh_and_fish() {
     // auto picks the AMD eGPU: DRI_PRIME replaces the caller's, and NVIDIA's
     // GLX variable goes (with the Vulkan rules, `*nvidia*`: a glob).
     let m = fixture::laptop_dgpu_and_egpu();
-    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+    let bin_dir = bin().parent().unwrap().display().to_string();
     let mut env = Env::new(m.root()).set("PATH", &format!("{bin_dir}:/usr/bin:/bin"));
     for (k, v) in CALLER {
         env = env.set(k, v);
@@ -132,6 +131,8 @@ fn quoted_values_read_back_unchanged_in_each_shell() {
         "; echo oops #",
         "~",
     ];
+    // A home of its own: fish writes its universal variables there.
+    let home = tempfile::tempdir().unwrap();
     for value in values {
         let sh = format!("export X={}; printf '%s' \"$X\"", sh_single_quote(value));
         let fish = format!("set -gx X {}; printf '%s' \"$X\"", fish_single_quote(value));
@@ -143,7 +144,7 @@ fn quoted_values_read_back_unchanged_in_each_shell() {
             let out = Command::new(tool(shell, package))
                 .args(args)
                 .env_clear()
-                .env("HOME", "/nonexistent")
+                .env("HOME", home.path())
                 .output()
                 .unwrap();
             assert!(out.status.success(), "{shell} {value:?}: {out:?}");

@@ -12,14 +12,6 @@ fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::geteuid() == 0
-    }
-}
-
 /// The probe with its ELF loader (`PT_INTERP`) renamed to one that does not
 /// exist: `None` where the probe has none to rename (a static build).
 fn without_loader(dir: &Path) -> Option<PathBuf> {
@@ -58,7 +50,7 @@ fn write_from_child(path: &Path, bytes: &[u8], mode: u32) {
 /// passed over, as the shells do (a directory, a FIFO: 127 for a directory,
 /// 126 for the rest, which `execvp` would try and fail).
 fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
-    let root = is_root();
+    let root = crate::common::is_root();
     let mut out = vec![("an executable", probe_as(dir, "exe"), 0, 0)];
     // A copy, not a link: its mode is its own.
     let plain = dir.join("plain");
@@ -104,7 +96,14 @@ fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
     write_executable(&empty, "", 0o755);
     out.push(("an empty executable file", empty, 0, 0));
     let missing = dir.join("missing-interpreter");
-    write_executable(&missing, "#!/nonexistent/python9 -u\nprint(1)\n", 0o755);
+    // In the test's own directory: `/nonexistent` may exist (a program run
+    // as root with HOME=/nonexistent creates it), and not be searchable.
+    let python = dir.join("no-such-python9");
+    write_executable(
+        &missing,
+        &format!("#!{} -u\nprint(1)\n", python.display()),
+        0o755,
+    );
     out.push((
         "a script whose #! interpreter is missing",
         missing,
@@ -195,4 +194,135 @@ fn through_path_too() {
         }
     }
     chmod(&dir.path().join("closed"), 0o755);
+}
+
+/// The error line names the reason, in the words a shell would use, and
+/// says what to do about a missing execute bit.
+#[test]
+fn the_error_says_why_it_cannot_run() {
+    let m = fixture::intel_nvidia_laptop();
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(m.root());
+    let kinds = kinds(dir.path());
+    let path_of = |what: &str| -> String {
+        let (_, p, _, _) = kinds.iter().find(|k| k.0 == what).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    for (what, path, words) in [
+        (
+            "a regular file without execute bits",
+            path_of("a regular file without execute bits"),
+            &["Permission denied", "chmod +x"][..],
+        ),
+        (
+            "a directory",
+            path_of("a directory"),
+            &["Is a directory"][..],
+        ),
+        (
+            "a FIFO with execute bits",
+            path_of("a FIFO with execute bits"),
+            &["Permission denied", "a FIFO"][..],
+        ),
+        (
+            "a socket with execute bits",
+            path_of("a socket with execute bits"),
+            &["Permission denied", "a socket"][..],
+        ),
+        (
+            "a character device",
+            "/dev/null".to_owned(),
+            &["Permission denied", "a device"][..],
+        ),
+    ] {
+        for args in [&["--dry-run", path.as_str()][..], &[path.as_str()][..]] {
+            let r = env.run(args);
+            assert_eq!(r.status, 126, "{what}: {r:?}");
+            crate::common::one_error_line(&r);
+            for w in words {
+                assert!(r.stderr.contains(w), "{what}: {w:?} not in {r:?}");
+            }
+        }
+    }
+    assert!(
+        !env.run(&["--dry-run", &path_of("a directory")])
+            .stderr
+            .contains("chmod"),
+        "a directory is not a missing execute bit"
+    );
+    // 127 for a dangling link names where it leads; a #! interpreter is
+    // missing, or there but not executable.
+    let nowhere = dir.path().join("nowhere");
+    let plain = dir.path().join("plain");
+    for (what, status, words) in [
+        (
+            "a dangling symlink",
+            127,
+            vec!["symbolic link to".to_owned(), nowhere.display().to_string()],
+        ),
+        (
+            "a script whose #! interpreter is missing",
+            126,
+            vec![
+                dir.path().join("no-such-python9").display().to_string(),
+                "is not installed".to_owned(),
+            ],
+        ),
+        (
+            "a script whose interpreter is not executable",
+            126,
+            vec![
+                plain.display().to_string(),
+                "cannot be executed".to_owned(),
+                "Permission denied".to_owned(),
+            ],
+        ),
+    ] {
+        let p = path_of(what);
+        for args in [&["--dry-run", p.as_str()][..], &[p.as_str()][..]] {
+            let r = env.run(args);
+            assert_eq!(r.status, status, "{what}: {r:?}");
+            crate::common::one_error_line(&r);
+            for w in &words {
+                assert!(r.stderr.contains(w.as_str()), "{what}: {w:?} not in {r:?}");
+            }
+            assert!(
+                !(r.stderr.contains("is not installed") && r.stderr.contains("cannot be executed")),
+                "{what}: {r:?}"
+            );
+        }
+    }
+    chmod(&dir.path().join("closed"), 0o755);
+}
+
+/// Execute bits for the group and others but not for the owner: the owner
+/// may not run the file (the kernel checks the owner's bits alone), so
+/// `--dry-run` says 126 as the launch does. Root may run it (any execute
+/// bit will do), so as root the check runs as an ordinary user.
+#[test]
+fn execute_bits_that_are_not_the_owners() {
+    const NOBODY: u32 = 65534;
+    let m = fixture::intel_nvidia_laptop();
+    chmod(m.root(), 0o755);
+    let dir = tempfile::tempdir().unwrap();
+    chmod(dir.path(), 0o755);
+    let file = dir.path().join("others-only");
+    write_executable(&file, "exit 0\n", 0o011);
+    let root = crate::common::is_root();
+    if root {
+        std::os::unix::fs::chown(&file, Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    let env = Env::new(m.root());
+    let p = file.to_str().unwrap();
+    for args in [&["--dry-run", p][..], &[p][..]] {
+        let r = if root {
+            let (mut c, _bin) = env.command_as(NOBODY, args);
+            crate::common::Run::from(c.output().unwrap())
+        } else {
+            env.run(args)
+        };
+        assert_eq!(r.status, 126, "{args:?}: {r:?}");
+        crate::common::one_error_line(&r);
+        assert!(r.stderr.contains("Permission denied"), "{r:?}");
+    }
 }

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::fixture;
-use crate::common::{BIN, tool, write_executable};
+use crate::common::{tool, write_executable};
 
 /// The shells a command runs in.
 #[derive(Clone, Copy, Debug)]
@@ -145,14 +145,11 @@ const NOT_HERE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Links the README may give to files that other branches bring.
-const ARRIVING_BY_MERGE: &[&str] = &["docs/HARDENING.md", "docs/TESTING.md"];
-
 /// At most ~20 KB: a user's README, not the developer's notes.
 const MAX_BYTES: usize = 20 * 1024;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::source("")
 }
 
 fn readme() -> String {
@@ -238,7 +235,7 @@ impl Sandbox {
         }
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::os::unix::fs::symlink(BIN, bin.join("gpu-launch")).unwrap();
+        std::os::unix::fs::symlink(crate::common::bin(), bin.join("gpu-launch")).unwrap();
         for program in ["blender", "chromium"] {
             write_executable(&bin.join(program), "#!/bin/sh\nexit 0\n", 0o755);
         }
@@ -492,7 +489,7 @@ fn readme_is_short_self_contained_and_names_the_test_packages() {
             "a link out of the repository: {target}"
         );
         assert!(
-            Path::new(&root().join(target)).exists() || ARRIVING_BY_MERGE.contains(&target),
+            Path::new(&root().join(target)).exists(),
             "a link to a missing file: {target}"
         );
     }

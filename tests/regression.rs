@@ -33,6 +33,43 @@ fn sysfs_attribute_that_is_a_fifo_does_not_hang_detection() {
 }
 
 #[test]
+fn sysfs_directory_that_is_a_fifo_does_not_hang_detection() {
+    let m = fixture::intel_nvidia_laptop();
+    let drivers = m.root().join("bus/pci/drivers/nvidia");
+    std::fs::remove_dir_all(&drivers).unwrap();
+    mkfifo(&drivers);
+    let r = run_briefly(Env::new(m.root()).command(&["--list", "--json"]));
+    assert_eq!(r.status, 0, "{r:?}");
+    // Both GPUs are still found, through their DRM nodes.
+    assert_eq!(r.json().as_array().unwrap().len(), 2, "{r:?}");
+}
+
+/// A directory's place taken by a FIFO is never opened: `O_DIRECTORY`
+/// refuses it in the call itself (an open that succeeded would make a
+/// writer waiting on it go on, and a device node in its place could be a
+/// GPU's). Told by the trace: every open of it fails.
+#[test]
+fn sysfs_directory_that_is_a_fifo_is_never_opened() {
+    use crate::common::{OPEN_CALLS, calls, strace};
+    let m = fixture::intel_nvidia_laptop();
+    let drivers = m.root().join("bus/pci/drivers/nvidia");
+    std::fs::remove_dir_all(&drivers).unwrap();
+    mkfifo(&drivers);
+    let cmd = Env::new(m.root()).command(&["--list", "--json"]);
+    let trace = calls(&strace(&cmd, &["-y"]));
+    let fifo = drivers.to_str().unwrap();
+    let opens: Vec<_> = trace
+        .iter()
+        .filter(|c| OPEN_CALLS.contains(&c.name.as_str()))
+        .filter(|c| c.resolved.as_deref() == Some(fifo))
+        .collect();
+    assert!(!opens.is_empty(), "the walk never tried it: {trace:#?}");
+    for c in opens {
+        assert!(c.line.contains("= -1 "), "opened: {}", c.line);
+    }
+}
+
+#[test]
 fn sysfs_attribute_that_links_out_of_the_root_is_not_read() {
     let m = fixture::intel_nvidia_laptop();
     let outside = tempfile::tempdir().unwrap();
@@ -252,7 +289,7 @@ fn install_under_umask_002_makes_a_directory_the_trust_rule_accepts() {
 #[test]
 #[ignore = "needs root (chowns a directory to another user); CI runs it"]
 fn desktop_output_directory_owned_by_another_user_is_refused() {
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let m = fixture::no_gpu();
     let env = Env::new(m.root());
     let top = tempfile::tempdir().unwrap();
@@ -320,7 +357,7 @@ fn setuid_start_sends_nothing_to_the_journal_socket_its_caller_names() {
     // socket the caller named.
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixDatagram;
-    assert!(nix::unistd::getuid().is_root(), "run as root");
+    crate::common::root_only();
     let (dir, copy) = crate::common::setuid_copy();
     let socket = dir.path().join("journal");
     let listener = UnixDatagram::bind(&socket).unwrap();

@@ -3,12 +3,14 @@
 # Rust: installs the Debian packages the tests need when some are missing
 # (naming them first; with sudo when not root), then runs the whole suite,
 # `cargo test --locked`, and, as root, the root-only tests
-# (`cargo test --locked -- --ignored`).
+# (`cargo test --locked -- --ignored`) and the whole suite once more as an
+# ordinary user (uid 65534, `nobody`; see "unprivileged" below).
 #
 #   tests/run.sh              install what is missing, then run every test
 #   tests/run.sh --check      list the missing packages (exit 1 when some are), run nothing
 #   tests/run.sh --install    install what is missing, run nothing
 #   tests/run.sh --packaging  also the packages of .ci/run's .deb check
+#   tests/run.sh --unprivileged  only the pass as an ordinary user (as root)
 #
 # The package list below is the only one: .ci/run calls this script. On
 # other systems (no dpkg) nothing is installed; `nix develop` gives the same
@@ -53,7 +55,8 @@ for arg in "$@"; do
     --check) mode=check ;;
     --install) mode=install ;;
     --packaging) packages+=("${PACKAGING[@]}") ;;
-    -h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --unprivileged) mode=unprivileged ;;
+    -h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "tests/run.sh: unknown argument '$arg' (see tests/run.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -100,10 +103,57 @@ command -v cargo >/dev/null || {
   echo "tests/run.sh: cargo not found: install Rust (https://rustup.rs), then run again" >&2
   exit 1
 }
-cargo test --locked
-if [[ $(id -u) == 0 ]]; then
-  # The setuid refusal: chowns a copy of the binary to nobody.
-  cargo test --locked -- --ignored
+if [[ $mode == unprivileged ]]; then
+  [[ $(id -u) == 0 ]] || { echo "tests/run.sh: --unprivileged needs root (it drops to another user)" >&2; exit 1; }
+  cargo build --locked --tests
 else
-  echo "tests/run.sh: the root-only tests (cargo test -- --ignored) were skipped: not root" >&2
+  cargo test --locked
+  if [[ $(id -u) != 0 ]]; then
+    echo "tests/run.sh: the root-only tests (cargo test -- --ignored) and the pass as an" \
+      "ordinary user were skipped: not root" >&2
+    exit 0
+  fi
+  # The root-only tests: they chown files to other users, make device nodes,
+  # start processes as nobody (each says why in its #[ignore]).
+  cargo test --locked -- --ignored
 fi
+
+# The unprivileged pass: every test again as an ordinary user. Root owns
+# and may read everything, so the ownership half of the trust rule, file
+# modes and "may this user open it" checks only show their real behaviour
+# as someone else. The checkout may sit where that user cannot go (CI
+# clones under /root, 0700), so the test binaries, gpu-launch and the tree
+# the tests read files from are copied to a scratch directory everyone may
+# read, root's (so a file there is "owned by root" for the tests), and the
+# tests are told where by GPU_LAUNCH_TEST_BIN and GPU_LAUNCH_TEST_ROOT.
+user=${GPU_LAUNCH_TEST_UID:-65534}
+scratch=$(mktemp -d /tmp/gpu-launch-unprivileged.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/tree" "$scratch/bin" "$scratch/home"
+# The unit-test binary, the integration-test binary and gpu-launch itself.
+mapfile -t executables < <(cargo test --locked --no-run --message-format=json 2>/dev/null |
+  grep -o '"executable":"/[^"]*"' | sed 's/^"executable":"//; s/"$//')
+tests=()
+for exe in "${executables[@]}"; do
+  cp "$exe" "$scratch/bin/"
+  case $exe in
+    */gpu-launch) ;;
+    *) tests+=("$scratch/bin/$(basename "$exe")") ;;
+  esac
+done
+[[ -x $scratch/bin/gpu-launch && ${#tests[@]} == 2 ]] || {
+  echo "tests/run.sh: cannot find the test binaries to run unprivileged (${executables[*]})" >&2
+  exit 1
+}
+tar -C . --exclude=./target --exclude=./.git --exclude=./fuzz/target -cf - . | tar -C "$scratch/tree" -xf -
+chmod -R a+rX,go-w "$scratch"
+chown "$user:$user" "$scratch/home"
+echo "tests/run.sh: every test again as uid $user, from $scratch" >&2
+status=0
+for t in "${tests[@]}"; do
+  (cd "$scratch/tree" && setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$scratch/home" LANG=C.UTF-8 \
+    GPU_LAUNCH_TEST_BIN="$scratch/bin/gpu-launch" GPU_LAUNCH_TEST_ROOT="$scratch/tree" \
+    "$t") || status=1
+done
+exit $status

@@ -8,12 +8,9 @@
 //! cargo is never run from here (`--check` and `--install` stop before it).
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
 use crate::common::{Run, write_executable};
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A PATH directory with the stand-ins: `dpkg-query` reports the packages in
 /// `$MISSING` as not installed, `apt-get` and `sudo` append their command
@@ -42,7 +39,7 @@ printf 'ii '
 fn run_sh(args: &[&str], missing: &str, uid: &str) -> (Run, Vec<String>) {
     let bin = stand_ins();
     let log = bin.path().join("log");
-    let run: Run = Command::new(Path::new(ROOT).join("tests/run.sh"))
+    let run: Run = Command::new(crate::common::source("tests/run.sh"))
         .args(args)
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
@@ -62,7 +59,7 @@ fn run_sh(args: &[&str], missing: &str, uid: &str) -> (Run, Vec<String>) {
 
 /// The packages of the script's `PACKAGES=( ... )` list (or another).
 fn listed(name: &str) -> Vec<String> {
-    let script = std::fs::read_to_string(Path::new(ROOT).join("tests/run.sh")).unwrap();
+    let script = std::fs::read_to_string(crate::common::source("tests/run.sh")).unwrap();
     let start = script
         .find(&format!("\n{name}=("))
         .unwrap_or_else(|| panic!("tests/run.sh has no {name} list"));
@@ -152,7 +149,7 @@ const ESSENTIAL: &[&str] = &[
 fn the_list_holds_every_package_a_test_names() {
     let listed: BTreeSet<String> = listed("PACKAGES").into_iter().collect();
     let mut named = BTreeSet::new();
-    let mut files = vec![Path::new(ROOT).join("tests")];
+    let mut files = vec![crate::common::source("tests")];
     while let Some(path) = files.pop() {
         if path.is_dir() {
             files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
@@ -162,7 +159,7 @@ fn the_list_holds_every_package_a_test_names() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        for call in ["tool(\"", "run_tool(\""] {
+        for call in ["tool(\"", "run_tool(\"", "installed(\""] {
             for (i, _) in text.match_indices(call) {
                 // tool("NAME", "PACKAGE" ...
                 let rest = &text[i + call.len()..];
@@ -189,7 +186,7 @@ fn the_list_holds_every_package_a_test_names() {
             "{file} needs the Debian package {package}, which tests/run.sh does not install"
         );
     }
-    let ci = std::fs::read_to_string(Path::new(ROOT).join(".ci/run")).unwrap();
+    let ci = std::fs::read_to_string(crate::common::source(".ci/run")).unwrap();
     assert!(ci.contains("tests/run.sh --install --packaging\n"), "{ci}");
     assert!(ci.contains("\ntests/run.sh\n"), "{ci}");
     assert!(

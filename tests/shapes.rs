@@ -138,6 +138,27 @@ fn list_finds_each_shapes_gpus() {
         (Some("0000:01:00.0"), "discrete", "nvidia", r(128), nv),
         (Some("0000:02:00.0"), "discrete", "nvidia", r(129), nv),
     ]);
+    // tests/order.rs has the orders of this one.
+    let r = |n: u32| Some(["/dev/dri/renderD128", "/dev/dri/renderD129", "/dev/dri/renderD130",
+        "/dev/dri/renderD131", "/dev/dri/renderD132"][(n - 128) as usize]);
+    check_list("workstation_out_of_order", workstation_out_of_order, &[
+        (Some("0000:00:02.0"), "integrated", "i915", r(131), intel),
+        (Some("0000:02:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:03:00.0"), "discrete", "nvidia", r(130), nv),
+        (Some("0001:01:00.0"), "discrete", "amdgpu", r(132), amd),
+        (Some("10000:e1:00.0"), "discrete", "amdgpu", r(128), amd),
+    ]);
+    check_list("amd_laptop_no_boot_attrs", amd_laptop_no_boot_attrs, &[
+        (Some("0000:c4:00.0"), "integrated", "amdgpu", r(128), amd),
+        (Some("0000:03:00.0"), "discrete", "amdgpu", r(129), amd),
+    ]);
+    check_list("compute_server", compute_server, &[
+        (Some("0000:41:00.0"), "discrete", "nvidia", r(129), nv),
+        (Some("0000:c1:00.0"), "discrete", "nvidia", r(128), nv),
+    ]);
+    check_list("single_3d_controller", single_3d_controller, &[
+        (Some("0000:00:1e.0"), "discrete", "nvidia", r(128), nv),
+    ]);
 }
 
 /// A machine, compositor variables, and what `--list` says of its default
@@ -173,6 +194,10 @@ fn list_says_which_rule_decided_the_default() {
         (hybrid_boot_display, &[], "0000:c5:00.0", "boot_display", "boot_display = 1"),
         (vm_virtio, &[], "0000:00:01.0", "boot_vga", "boot_vga = 1"),
         (arm_soc, &[], "", "only", "the only GPU"),
+        (single_3d_controller, &[], "0000:00:1e.0", "only", "the only GPU"),
+        (amd_laptop_no_boot_attrs, &[], "0000:c4:00.0", "first_integrated",
+            "first integrated GPU in PCI order"),
+        (compute_server, &[], "0000:41:00.0", "first", "first GPU in PCI order"),
         (intel_sriov_dgpu, &[], "0000:00:02.0", "boot_vga", "boot_vga = 1"),
     ];
     for (shape, vars, pci, rule, text) in cases {
@@ -298,8 +323,7 @@ fn gpu_objects_carry_every_contract_field() {
 /// each such link in a checked-out tree.
 #[test]
 fn real_capture_h200_vm_without_drm() {
-    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/h200-vm-nvidia-no-drm.tar");
+    let archive = crate::common::source("tests/data/h200-vm-nvidia-no-drm.tar");
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().to_str().unwrap();
     run_tool(
@@ -327,4 +351,111 @@ fn real_capture_h200_vm_without_drm() {
         .json();
     assert_eq!(plan["offload"], false);
     assert_eq!(plan["env"], serde_json::json!({}));
+}
+
+/// DRM nodes laid out otherwise than `<device>/drm/<node>`: as real
+/// directories in `class/drm` (the deprecated sysfs layout), or below a
+/// directory not named `drm`. The owner is then what the node's `device`
+/// link names, never a directory above it.
+#[test]
+fn drm_nodes_laid_out_otherwise_belong_to_their_device_link() {
+    use fixture::{Builder, PciDev, VGA};
+    use std::fs;
+    use std::os::unix::fs::symlink;
+    let owner = "devices/pci0000:00/0000:00:02.0";
+    for layout in ["class directories", "nested below gfx/x"] {
+        let b = Builder::new();
+        b.pci(
+            PciDev::new("0000:00:02.0", 0x8086, 0x9a49, VGA, "i915")
+                .boot_vga()
+                .nodes(0, 128),
+        );
+        let m = b.build();
+        let root = m.root();
+        for node in ["card0", "renderD128"] {
+            let entry = root.join("class/drm").join(node);
+            fs::remove_file(&entry).unwrap();
+            let old = root.join(owner).join("drm").join(node);
+            let new = match layout {
+                "class directories" => entry.clone(),
+                _ => root.join(owner).join("gfx/x").join(node),
+            };
+            fs::create_dir_all(new.parent().unwrap()).unwrap();
+            fs::rename(&old, &new).unwrap();
+            fs::remove_file(new.join("device")).unwrap();
+            if layout == "class directories" {
+                symlink(format!("../../../{owner}"), new.join("device")).unwrap();
+            } else {
+                symlink("../../..", new.join("device")).unwrap();
+                symlink(
+                    format!("../../{owner}/gfx/x/{node}"),
+                    root.join("class/drm").join(node),
+                )
+                .unwrap();
+            }
+        }
+        let run = Env::new(root).run(&["--list", "--json"]);
+        let v = run.json();
+        let gpus = v.as_array().unwrap();
+        assert_eq!(gpus.len(), 1, "{layout}: {v:#}");
+        assert_eq!(gpus[0]["pci"], "0000:00:02.0", "{layout}: {v:#}");
+        assert_eq!(gpus[0]["driver"], "i915", "{layout}: {v:#}");
+        assert_eq!(
+            gpus[0]["render_node"], "/dev/dri/renderD128",
+            "{layout}: {v:#}"
+        );
+    }
+}
+
+/// When the DRM device is a child of the PCI function (virtio-gpu's
+/// `virtio0`), the PCI address and ids come from the function's `uevent`,
+/// not the child's (whose `vendor` and `device` are virtio's own ids), even
+/// with no `vendor` or `device` attribute to fall back on.
+#[test]
+fn a_drm_device_below_its_pci_function_takes_the_functions_ids() {
+    let m = fixture::vm_virtio();
+    let function = m.root().join("devices/pci0000:00/0000:00:01.0");
+    for attr in ["vendor", "device"] {
+        std::fs::remove_file(function.join(attr)).unwrap();
+    }
+    let v = Env::new(m.root()).run(&["--list", "--json"]).json();
+    let gpus = v.as_array().unwrap();
+    assert_eq!(gpus.len(), 1, "{v:#}");
+    assert_eq!(gpus[0]["pci"], "0000:00:01.0", "{v:#}");
+    assert_eq!(gpus[0]["vendor"], "virtio", "{v:#}");
+    assert_eq!(gpus[0]["device_id"], "1050", "{v:#}");
+}
+
+/// The sysfs root is walked from a descriptor that needs only search
+/// permission (`O_PATH`): a root the user may enter but not list still
+/// shows its GPUs. Root reads any directory, so as root the check runs as
+/// an ordinary user.
+#[test]
+fn a_sysfs_root_the_user_may_search_but_not_list() {
+    use std::os::unix::fs::PermissionsExt;
+    const NOBODY: u32 = 65534;
+    let m = fixture::intel_nvidia_laptop();
+    let root = crate::common::is_root();
+    // Searchable, not readable: by others (root's tree, run as nobody), or
+    // by its owner.
+    let mode = if root { 0o711 } else { 0o311 };
+    std::fs::set_permissions(m.root(), std::fs::Permissions::from_mode(mode)).unwrap();
+    let env = Env::new(m.root());
+    let args = ["--list", "--json"];
+    let run: crate::common::Run = if root {
+        let (mut c, _bin) = env.command_as(NOBODY, &args);
+        c.output().unwrap().into()
+    } else {
+        env.run(&args)
+    };
+    std::fs::set_permissions(m.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(run.status, 0, "{run:?}");
+    let v = run.json();
+    let pcis: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["pci"].as_str().unwrap())
+        .collect();
+    assert_eq!(pcis, ["0000:00:02.0", "0000:01:00.0"], "{v:#}");
 }

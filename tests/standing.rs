@@ -128,17 +128,18 @@ fn gpu_launch_config_missing_or_broken_means_no_config() {
     let m = fixture::intel_nvidia_laptop();
     // The user's file would choose the iGPU, but GPU_LAUNCH_CONFIG replaces
     // the search.
-    let env = Env::new(m.root())
-        .config("gpu = \"integrated\"\n")
-        .set("GPU_LAUNCH_CONFIG", "/nonexistent/gpu-launch.toml");
+    let env = Env::new(m.root()).config("gpu = \"integrated\"\n").set(
+        "GPU_LAUNCH_CONFIG",
+        &crate::common::absent("gpu-launch.toml"),
+    );
     let (run, offload) = launched(env, &[]);
     assert!(offload, "{run:?}");
     assert_eq!(
         warnings(&run),
-        [
-            "config file /nonexistent/gpu-launch.toml (named by GPU_LAUNCH_CONFIG) does not \
-          exist; no config file applies"
-        ]
+        [format!(
+            "config file {} (named by GPU_LAUNCH_CONFIG) does not exist; no config file applies",
+            crate::common::absent("gpu-launch.toml")
+        )]
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.toml");
@@ -178,7 +179,7 @@ fn strict_turns_each_warning_into_125() {
     let m = fixture::intel_nvidia_laptop();
     let broken = || Env::new(m.root()).config("gpu = \"integrated\"\nbogus = 1\n");
     let bad_env = || Env::new(m.root()).set("GPU_LAUNCH_GPU", "nvidai");
-    let missing = || Env::new(m.root()).set("GPU_LAUNCH_CONFIG", "/nonexistent/c.toml");
+    let missing = || Env::new(m.root()).set("GPU_LAUNCH_CONFIG", &crate::common::absent("c.toml"));
     for (what, env) in [
         ("config", broken()),
         ("env", bad_env()),

@@ -35,24 +35,8 @@ fn mkdir(p: &Path, mode: u32) {
 
 /// `tests/probe/swap.c`, built once with the system C compiler, in a
 /// directory anyone may read.
-fn swapper() -> &'static Path {
-    use std::sync::OnceLock;
-    static SWAP: OnceLock<PathBuf> = OnceLock::new();
-    SWAP.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("gpu-launch-swap-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        chmod(&dir, 0o755);
-        let out = dir.join("swap");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/swap.c");
-        let built = Command::new("cc")
-            .args(["-O1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status()
-            .expect("the tests need a C compiler (cc): install gcc");
-        assert!(built.success(), "cc failed to build {}", src.display());
-        out
-    })
+fn swapper() -> PathBuf {
+    crate::common::c_program("swap")
 }
 
 /// The attacker at work: exchanging two names as uid 65534.
@@ -194,14 +178,10 @@ fn launches(m: &Fixture, runtime: &Path, count: usize) -> (usize, usize) {
     (offloaded, warned)
 }
 
-fn root_only() {
-    assert!(nix::unistd::getuid().is_root(), "run as root");
-}
-
 #[test]
 #[ignore = "needs root: an attacker of uid 65534 swaps the state directory; CI runs it"]
 fn a_state_dir_swapped_for_a_symlink_in_a_runtime_dir_others_can_write_is_never_followed() {
-    root_only();
+    crate::common::root_only();
     let m = fixture::intel_nvidia_laptop();
     let base = tempfile::tempdir().unwrap();
     chmod(base.path(), 0o755);
@@ -246,7 +226,7 @@ fn a_runtime_dir_swapped_for_a_symlink_by_another_user_is_never_followed() {
     // The runtime dir is the user's own (0700) and passes the check, but its
     // parent is open to the attacker, who swaps the runtime dir itself for a
     // link to another directory of the victim's that the trust rule accepts.
-    root_only();
+    crate::common::root_only();
     let m = fixture::intel_nvidia_laptop();
     let base = tempfile::tempdir().unwrap();
     chmod(base.path(), 0o755);
@@ -277,7 +257,7 @@ fn a_runtime_dir_swapped_for_a_symlink_by_another_user_is_never_followed() {
 #[test]
 #[ignore = "needs root: an attacker of uid 65534 tries to swap the state directory; CI runs it"]
 fn in_a_runtime_dir_the_attacker_cannot_write_the_swap_fails_and_next_works() {
-    root_only();
+    crate::common::root_only();
     let m = fixture::intel_nvidia_laptop();
     let base = tempfile::tempdir().unwrap();
     chmod(base.path(), 0o755);
@@ -303,7 +283,7 @@ fn in_a_runtime_dir_the_attacker_cannot_write_the_swap_fails_and_next_works() {
 fn after_su_with_the_first_users_runtime_dir_a_launch_still_runs() {
     // Issue 13: every launch exited 125 ("cannot read .../gpu-launch:
     // Permission denied"), even with no state at all.
-    root_only();
+    crate::common::root_only();
     let m = fixture::intel_nvidia_laptop();
     chmod(m.root(), 0o755);
     let base = tempfile::tempdir().unwrap();
@@ -323,8 +303,7 @@ fn after_su_with_the_first_users_runtime_dir_a_launch_still_runs() {
             .config("gpu = \"default\"\n");
         chmod(env.home.path(), 0o755);
         let as_nobody = |args: &[&str]| -> Run {
-            let mut c = env.command(args);
-            c.uid(NOBODY).gid(NOBODY);
+            let (mut c, _bin) = env.command_as(NOBODY, args);
             c.output().unwrap().into()
         };
         let why = "owned by uid 4321, neither you (uid 65534) nor root";

@@ -57,7 +57,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::BIN;
+use crate::common::bin;
 use crate::common::fixture::{self, Fixture};
 
 /// The device-select layer's manifest (mesa-vulkan-drivers).
@@ -100,7 +100,8 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     ("vm_passthrough --gpu default api 1.0 +lvp", "0000:06:00.0"),
     ("vm_passthrough --gpu integrated api 1.0", "0000:06:00.0"),
     ("vm_passthrough --gpu integrated api 1.0 +lvp", "0000:06:00.0"),
-    // (b) The default GPU chosen by `boot_display` (nothing set): no GPU has
+    // (b) The default GPU chosen by `boot_display` or, with neither
+    // attribute anywhere, by the first-integrated rule (nothing set): no GPU has
     // boot_vga = 1 (a display-controller-class iGPU), and Mesa's layer, which
     // does not read boot_display, takes the loader's first device: the dGPU.
     ("hybrid_boot_display --gpu 0000:c5:00.0 api 1.0", "0000:01:00.0"),
@@ -115,6 +116,20 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     ("hybrid_boot_display --gpu integrated api 1.0 +lvp", "0000:01:00.0"),
     ("hybrid_boot_display --gpu integrated api 1.3", "0000:01:00.0"),
     ("hybrid_boot_display --gpu integrated api 1.3 +lvp", "0000:01:00.0"),
+    // The same with no boot attribute at all (the first-integrated rule
+    // names the APU; Mesa takes the loader's first device).
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu 0000:c4:00.0 api 1.3 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu default api 1.3 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.0", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.0 +lvp", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.3", "0000:03:00.0"),
+    ("amd_laptop_no_boot_attrs --gpu integrated api 1.3 +lvp", "0000:03:00.0"),
     // (c) The default GPU is the compositor's (AQ_DRM_DEVICES, Hyprland's
     // internal-panel rule), not the boot_vga GPU; nothing is set, and
     // Mesa's layer puts the boot_vga GPU first (Vulkan 1.0: card0's device,
@@ -215,35 +230,17 @@ struct Toolchain {
     lavapipe: PathBuf,
 }
 
-/// The toolchain, or `None` (the test is skipped, saying what to install)
-/// when a package is missing outside CI; in CI (`CI` set) a missing package
-/// fails the test.
-fn toolchain() -> Option<&'static Toolchain> {
-    static TC: OnceLock<Result<Toolchain, String>> = OnceLock::new();
-    match TC.get_or_init(build_toolchain) {
-        Ok(tc) => Some(tc),
-        Err(why) if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
-            panic!("the real-client Vulkan test cannot run in CI: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the real-client Vulkan test: {why}");
-            None
-        }
-    }
+/// The toolchain; a missing package fails the test, naming it.
+fn toolchain() -> &'static Toolchain {
+    static TC: OnceLock<Toolchain> = OnceLock::new();
+    TC.get_or_init(|| {
+        build_toolchain().unwrap_or_else(|why| panic!("the real-client Vulkan test: {why}"))
+    })
 }
 
 fn build_toolchain() -> Result<Toolchain, String> {
-    let install = |what: &str, package: &str| {
-        format!(
-            "{what} is missing: install the Debian package {package} (apt-get install -y {package}; .ci/run does)"
-        )
-    };
-    if !Path::new(VK_ICD_H).is_file() {
-        return Err(install(VK_ICD_H, "libvulkan-dev"));
-    }
-    if !Path::new(LAYER).is_file() {
-        return Err(install(LAYER, "mesa-vulkan-drivers"));
-    }
+    crate::common::installed(VK_ICD_H, "libvulkan-dev");
+    crate::common::installed(LAYER, "mesa-vulkan-drivers");
     let lavapipe = fs::read_dir(ICD_DIR)
         .ok()
         .and_then(|d| {
@@ -253,13 +250,13 @@ fn build_toolchain() -> Result<Toolchain, String> {
                     .is_some_and(|n| n.starts_with("lvp_icd."))
             })
         })
-        .ok_or_else(|| {
-            install(
+        .unwrap_or_else(|| {
+            crate::common::missing(
                 &format!("{ICD_DIR}/lvp_icd.*.json (lavapipe)"),
                 "mesa-vulkan-drivers",
             )
-        })?;
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/vulkan");
+        });
+    let src = crate::common::source("tests/clients/vulkan");
     let dir = std::env::temp_dir().join(format!("gpu-launch-vulkan-{}", std::process::id()));
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let cc = |args: &[&std::ffi::OsStr]| -> Result<(), String> {
@@ -407,7 +404,7 @@ impl VkMachine {
 
     /// gpu-launch in a clean environment on this machine.
     fn command(&self) -> Command {
-        self.clean(BIN.as_ref())
+        self.clean(bin())
     }
 
     /// `program` with only this machine's variables: the fixture root for
@@ -636,7 +633,7 @@ fn machines(tc: &Toolchain) -> Vec<VkMachine> {
 
 #[test]
 fn vulkan_programs_land_on_the_chosen_gpu() {
-    let Some(tc) = toolchain() else { return };
+    let tc = toolchain();
     let machines = machines(tc);
     let mut cases = Vec::new();
     for m in &machines {
@@ -708,8 +705,8 @@ fn vulkan_programs_land_on_the_chosen_gpu() {
         gone.join("\n")
     );
     // docs/CLIENTS.md states these counts.
-    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/CLIENTS.md"))
-        .expect("docs/CLIENTS.md");
+    let doc =
+        fs::read_to_string(crate::common::source("docs/CLIENTS.md")).expect("docs/CLIENTS.md");
     let line = format!(
         "{total} cases: {landed} land on the chosen GPU, {} are known divergences",
         diverged.len()
@@ -724,7 +721,7 @@ fn vulkan_programs_land_on_the_chosen_gpu() {
 /// filters, so they change nothing through it.
 #[test]
 fn the_device_select_layer_is_active() {
-    let Some(tc) = toolchain() else { return };
+    let tc = toolchain();
     let m = VkMachine::new(tc, "intel_nvidia_laptop", fixture::intel_nvidia_laptop, &[]);
     let first = |through_gpu_launch: bool, extra: &[(&str, &str)]| -> String {
         let mut c = if through_gpu_launch {

@@ -331,14 +331,16 @@ pub(super) fn read(path: &Path) -> Result<Option<String>> {
         return Err(cannot_read(io::Error::other("it is not a regular file")));
     }
     trust::check_ancestors(path)?;
-    if meta.len() > MAX_CONFIG {
-        let why = format!("it is larger than {MAX_CONFIG} bytes");
-        return Err(cannot_read(io::Error::other(why)));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte past the limit tells a file that is too large, whatever its
+    // size said (a file that grew since, or a pseudo-file that says 0).
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_CONFIG) as usize);
     file.take(MAX_CONFIG + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        let why = format!("it is larger than {MAX_CONFIG} bytes");
+        return Err(cannot_read(io::Error::other(why)));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -470,6 +472,20 @@ mod tests {
             for internal in ["struct", "Raw", "enum", "variant", "`"] {
                 assert!(!e.contains(internal), "{text:?}: {e}");
             }
+            // Every line of what the TOML parser says is there, in order.
+            let said = DeTable::parse(text).unwrap_err().message().to_owned();
+            let mut rest = e.as_str();
+            for line in said.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let line = line.replace('`', "'");
+                let at = rest
+                    .find(&line)
+                    .unwrap_or_else(|| panic!("{text:?}: {line:?} in {e}"));
+                rest = &rest[at + line.len()..];
+            }
+            assert!(
+                !said.trim().is_empty() && !e.ends_with(": "),
+                "{text:?}: {e}"
+            );
         }
     }
 

@@ -57,3 +57,38 @@ impl Search {
 pub fn user_config_path(env: &Environ<'_>) -> Option<PathBuf> {
     Some(xdg::config_home(env)?.join("gpu-launch/config.toml"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::environ::owned;
+
+    /// The files a search reads (and `--doctor` names when none exists), in
+    /// overlay order.
+    #[test]
+    fn paths_in_overlay_order() {
+        let paths = |flag: Option<&str>, pairs: &[(&str, &str)]| -> Vec<PathBuf> {
+            let owned = owned(pairs);
+            let env = Environ::new(owned.iter().map(AsRef::as_ref).collect());
+            let search = Search::new(flag.map(OsStr::new), &env);
+            search.paths().iter().map(|p| p.to_path_buf()).collect()
+        };
+        let home = [("HOME", "/h")];
+        assert_eq!(
+            paths(None, &home),
+            [
+                PathBuf::from(SYSTEM_CONFIG),
+                PathBuf::from("/h/.config/gpu-launch/config.toml")
+            ]
+        );
+        assert_eq!(paths(None, &[]), [PathBuf::from(SYSTEM_CONFIG)]);
+        assert_eq!(
+            paths(None, &[("HOME", "/h"), ("GPU_LAUNCH_CONFIG", "/e.toml")]),
+            [PathBuf::from("/e.toml")]
+        );
+        assert_eq!(
+            paths(Some("/f.toml"), &[("GPU_LAUNCH_CONFIG", "/e.toml")]),
+            [PathBuf::from("/f.toml")]
+        );
+    }
+}

@@ -149,6 +149,10 @@ mod tests {
         assert_eq!(at(&["flatpak", "run", "org.mozilla.firefox"]), None);
         assert_eq!(at(&["flatpak", "install", "org.chromium.Chromium"]), None);
         assert_eq!(at(&["flatpak", "run"]), None);
+        // `flatpak` itself listed: it is PROGRAM's basename, so argv[1].
+        let v: Vec<&[u8]> = vec![b"flatpak", b"run", b"org.mozilla.firefox"];
+        assert_eq!(insertion_point(&v, &["flatpak"]), Some(1));
+        assert_eq!(insertion_point(&v, &["org.mozilla.firefox"]), Some(3));
         assert_eq!(
             at(&[
                 "flatpak",

@@ -390,3 +390,82 @@ pub fn build<'a>(
         notes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Gpu, Kind};
+
+    fn gpu(driver: &str, render: u32) -> Gpu {
+        Gpu {
+            pci: None,
+            vendor_id: None,
+            device_id: None,
+            driver: Some(driver.into()),
+            render: Some(render),
+            card: None,
+            power: None,
+            removable: false,
+            boot_display: false,
+            boot_vga: false,
+            kind: Kind::Discrete,
+            platform_tag: None,
+            sysfs_path: format!("/sys/devices/gpu{render}").into(),
+        }
+    }
+
+    /// The note of a `GPU-<uuid>` or `name:` SPEC that matched nothing says
+    /// why when it can: NVML left an NVIDIA GPU unidentified (asleep, or no
+    /// library), or no GPU has a name (no pci.ids).
+    #[test]
+    fn a_uuid_or_name_fallback_says_why() {
+        let note = |gpus: Vec<Gpu>, spec: &str, ids: &[Identity]| -> String {
+            let machine = Machine {
+                gpus,
+                default_reason: None,
+            };
+            let choice = Choice {
+                spec: Spec::parse(spec).unwrap(),
+                origin: Origin::Flag,
+            };
+            let t = target(&machine, &choice, ids, false).unwrap();
+            assert_eq!(t.gpu, Some(0));
+            assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
+            t.notes[0].clone()
+        };
+        let named = |name: &str| Identity {
+            uuid: None,
+            name: Some(name.into()),
+        };
+        let identified = Identity {
+            uuid: Some("GPU-1".into()),
+            name: Some("NVIDIA X".into()),
+        };
+        let nvidia = || vec![gpu("i915", 128), gpu("nvidia", 129)];
+        let amd = || vec![gpu("i915", 128), gpu("amdgpu", 129)];
+        // An NVIDIA GPU NVML did not identify: that is why.
+        for spec in ["GPU-abc", "name:rtx"] {
+            let n = note(nvidia(), spec, &[named("Intel"), Identity::default()]);
+            assert!(n.contains("NVML did not identify"), "{n}");
+            let n = note(nvidia(), spec, &[]);
+            assert!(n.contains("NVML did not identify"), "{n}");
+        }
+        // Every NVIDIA GPU identified: nothing to add.
+        let n = note(nvidia(), "GPU-abc", &[named("Intel"), identified.clone()]);
+        assert!(!n.contains("NVML") && !n.contains("pci.ids"), "{n}");
+        let n = note(nvidia(), "name:rtx", &[named("Intel"), identified]);
+        assert!(!n.contains("NVML") && !n.contains("pci.ids"), "{n}");
+        // No NVIDIA GPU: a name SPEC without any name is the pci.ids' fault;
+        // with names, or for a UUID, nothing to add.
+        let n = note(
+            amd(),
+            "name:rx",
+            &[Identity::default(), Identity::default()],
+        );
+        assert!(n.contains("no pci.ids"), "{n}");
+        let n = note(amd(), "name:rx", &[named("Intel"), Identity::default()]);
+        assert!(!n.contains("pci.ids"), "{n}");
+        let n = note(amd(), "GPU-abc", &[]);
+        assert!(!n.contains("NVML") && !n.contains("pci.ids"), "{n}");
+    }
+}

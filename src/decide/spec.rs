@@ -330,6 +330,11 @@ mod tests {
             "name:",
             "99999999999999999999999",
             "/dev/nvidia0",
+            "PCI:+1:0:0",
+            "+1de:25a2",
+            "10de:+5a2",
+            "+1",
+            "renderD+12",
         ] {
             assert!(Spec::parse(bad).is_err(), "{bad:?} parsed");
         }

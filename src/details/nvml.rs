@@ -255,8 +255,12 @@ mod tests {
 
     #[test]
     fn a_missing_library_is_an_error_not_a_panic() {
-        let e = query(OsStr::new("/nonexistent/libnvidia-ml.so.1")).unwrap_err();
-        assert_eq!(e, "/nonexistent/libnvidia-ml.so.1: no such file");
+        // A path that does not exist (`/nonexistent` may: a program run as
+        // root with HOME=/nonexistent creates it).
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("libnvidia-ml.so.1");
+        let e = query(missing.as_os_str()).unwrap_err();
+        assert_eq!(e, format!("{}: no such file", missing.display()));
         let e = query(OsStr::new("libnvidia-ml-nonexistent.so.1")).unwrap_err();
         assert!(e.contains("libloading"), "{e}");
     }

@@ -366,5 +366,49 @@ mod tests {
                 "first entry of WLR_DRM_DEVICES that names a GPU (card1)".into()
             ))
         );
+        // The one GPU without a panel (a desktop): no panel decides, the
+        // next rule does.
+        assert_eq!(
+            choose(&[gpu(0, dgpu, false)], none, true, Some(vec![0])),
+            Some((0, "the only GPU".into()))
+        );
+        // A count for a GPU that is not in the list never becomes the
+        // default.
+        assert_eq!(
+            choose(&[gpu(0, dgpu, false)], none, true, Some(vec![0, 1])),
+            Some((0, "the only GPU".into()))
+        );
+    }
+
+    /// Only KWin reads `\:` as a colon: `x\:card1:card0` is `x:card1`,
+    /// `card0` to KWin and `x\`, `card1`, `card0` to wlroots.
+    #[test]
+    fn the_backslash_escape_is_kwins_alone() {
+        let two = [
+            gpu(0, Kind::Discrete, false),
+            gpu(1, Kind::Integrated, true),
+        ];
+        let value = r"x\:card1:card0";
+        assert_eq!(
+            choose(&two, [None, None, Some(value)], false, None),
+            Some((
+                0,
+                "first entry of KWIN_DRM_DEVICES that names a GPU (card0)".into()
+            ))
+        );
+        assert_eq!(
+            choose(&two, [None, Some(value), None], false, None),
+            Some((
+                1,
+                "first entry of WLR_DRM_DEVICES that names a GPU (card1)".into()
+            ))
+        );
+        assert_eq!(
+            choose(&two, [Some(value), None, None], false, None),
+            Some((
+                1,
+                "first entry of AQ_DRM_DEVICES that names a GPU (card1)".into()
+            ))
+        );
     }
 }

@@ -196,5 +196,53 @@ mod tests {
         assert_eq!(drm_node(OsStr::new("card")), None);
         assert_eq!(drm_node(OsStr::new("version")), None);
         assert_eq!(drm_node(OsStr::new("renderD99999999999")), None);
+        // Nine digits at most (u32 holds them all); digits only.
+        assert_eq!(
+            drm_node(OsStr::new("renderD999999999")),
+            Some((NodeKind::Render, 999_999_999))
+        );
+        assert_eq!(
+            drm_node(OsStr::new("card123456789")),
+            Some((NodeKind::Card, 123_456_789))
+        );
+        assert_eq!(drm_node(OsStr::new("card1234567890")), None);
+        assert_eq!(drm_node(OsStr::new("renderD12a")), None);
+        assert_eq!(drm_node(OsStr::new("card+1")), None);
+        assert_eq!(drm_node(OsStr::new("renderD")), None);
+    }
+
+    /// The description notes and `--dry-run` name a GPU by: address (or
+    /// sysfs name), vendor, driver, and its render node (else card node).
+    #[test]
+    fn descriptions_name_the_gpu() {
+        let nvidia = Gpu {
+            pci: PciAddr::parse_sysfs("0000:01:00.0"),
+            vendor_id: Some(vendor::NVIDIA),
+            device_id: Some(0x2520),
+            driver: Some("nvidia".into()),
+            render: Some(129),
+            card: Some(1),
+            power: None,
+            removable: false,
+            boot_display: false,
+            boot_vga: false,
+            kind: Kind::Discrete,
+            platform_tag: None,
+            sysfs_path: "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0".into(),
+        };
+        assert_eq!(nvidia.describe(), "0000:01:00.0 nvidia (nvidia) renderD129");
+        let display = Gpu {
+            pci: None,
+            vendor_id: None,
+            driver: None,
+            render: None,
+            card: Some(0),
+            sysfs_path: "/sys/devices/platform/display-subsystem".into(),
+            ..nvidia.clone()
+        };
+        assert_eq!(
+            display.describe(),
+            "display-subsystem unknown (no driver) card0"
+        );
     }
 }

@@ -133,10 +133,8 @@ pub fn parse_id(text: &str) -> Option<u16> {
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))
         .unwrap_or(text);
-    if digits.is_empty() || digits.len() > 4 {
-        return None;
-    }
-    u16::from_str_radix(digits, 16).ok()
+    // `hex` checks every digit: `from_str_radix` alone takes a leading `+`.
+    u16::try_from(hex(digits, 4)?).ok()
 }
 
 /// Parses `VVVV:DDDD` (a uevent `PCI_ID=`, or a `10de:25a2` SPEC).
@@ -205,6 +203,86 @@ mod tests {
             "1:0:0",
         ] {
             assert_eq!(PciAddr::parse_xorg(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parsing_edges() {
+        // Decimal means digits only: no sign, no spaces, 1 to 10 digits.
+        for bad in [
+            "PCI:+1:0:0",
+            "PCI:1:+0:0",
+            "PCI:1:0:+0",
+            "PCI:1@+0:0:0",
+            "PCI: 1:0:0",
+        ] {
+            assert_eq!(PciAddr::parse_xorg(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            PciAddr::parse_xorg("PCI:0000000001:0:0"),
+            Some(PciAddr::new(0, 1, 0, 0)),
+            "ten digits"
+        );
+        assert_eq!(PciAddr::parse_xorg("PCI:00000000001:0:0"), None, "eleven");
+        assert_eq!(
+            PciAddr::parse_xorg("PCI:255@4294967295:31:7"),
+            Some(PciAddr::new(u32::MAX, 255, 31, 7)),
+            "the largest of each"
+        );
+        assert_eq!(PciAddr::parse_xorg("PCI:1@4294967296:0:0"), None);
+        assert_eq!(PciAddr::parse_xorg("PCI"), None);
+        assert_eq!(
+            PciAddr::parse_xorg("Pci:2:0:0"),
+            Some(PciAddr::new(0, 2, 0, 0))
+        );
+        // Hex fields: 1 up to their width, hex digits only.
+        assert_eq!(
+            PciAddr::parse_sysfs("1:2.3"),
+            Some(PciAddr::new(0, 1, 2, 3)),
+            "one digit each"
+        );
+        assert_eq!(
+            PciAddr::parse_sysfs("ffffffff:ff:1f.7"),
+            Some(PciAddr::new(u32::MAX, 0xff, 0x1f, 7))
+        );
+        for bad in [
+            "100000000:01:00.0",
+            "0000:01:000.0",
+            "0000:01:00.00",
+            "0000::00.0",
+            ":01:00.0",
+            "0000:01:.0",
+            "0000:01:00.",
+            "+000:01:00.0",
+            "0000:+1:00.0",
+            "0000:01:00.+",
+        ] {
+            assert_eq!(PciAddr::parse_sysfs(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn short_and_long_ids() {
+        assert_eq!(parse_id("1"), Some(1));
+        assert_eq!(parse_id("0x1"), Some(1));
+        assert_eq!(parse_id("0X1af4"), Some(0x1af4));
+        assert_eq!(parse_id("ffff"), Some(0xffff));
+        assert_eq!(parse_id(""), None);
+        assert_eq!(parse_id("10de0"), None);
+        assert_eq!(parse_id("+1"), None);
+        assert_eq!(parse_id("0x+1"), None);
+        assert_eq!(parse_id("xyz"), None);
+        // An id pair is exactly four and four (uevent's PCI_ID, the SPEC).
+        assert_eq!(parse_id_pair("0010:0001"), Some((0x10, 1)));
+        for bad in [
+            "10de:25a2a",
+            "10de25a2",
+            "10d:25a2",
+            ":",
+            "10de:",
+            "+1de:25a2",
+        ] {
+            assert_eq!(parse_id_pair(bad), None, "{bad:?}");
         }
     }
 

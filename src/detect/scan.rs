@@ -198,7 +198,8 @@ fn internal_panel_card(name: &[u8]) -> Option<u32> {
     let internal = [&b"eDP-"[..], b"LVDS-", b"DSI-"]
         .iter()
         .any(|t| connector.starts_with(t));
-    if !internal || digits.is_empty() || digits.len() > 9 {
+    if !internal || digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
@@ -246,6 +247,24 @@ pub fn platform_tag(fullname: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The nearest directory named like a PCI address: not one whose name
+    /// merely has a colon (an ACPI device, a host bridge).
+    #[test]
+    fn the_pci_function_a_device_hangs_off() {
+        let f = |p: &str| pci_function(Path::new(p)).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(
+            f("/sys/devices/pci0000:00/0000:00:01.0/virtio0"),
+            Some("/sys/devices/pci0000:00/0000:00:01.0".into())
+        );
+        assert_eq!(
+            f("/sys/devices/pci0000:00/0000:00:02.0"),
+            Some("/sys/devices/pci0000:00/0000:00:02.0".into())
+        );
+        assert_eq!(f("/sys/devices/LNXSYSTM:00/ACPI0007:00/gpu"), None);
+        assert_eq!(f("/sys/devices/pci0000:00/virtual"), None);
+        assert_eq!(f("/sys/devices/platform/soc/ff9a0000.gpu"), None);
+    }
+
     #[test]
     fn internal_panels_by_connector_name() {
         assert_eq!(internal_panel_card(b"card1-eDP-1"), Some(1));
@@ -257,6 +276,13 @@ mod tests {
         assert_eq!(internal_panel_card(b"renderD128"), None);
         assert_eq!(internal_panel_card(b"card-eDP-1"), None);
         assert_eq!(internal_panel_card(b"cardx-eDP-1"), None);
+        assert_eq!(
+            internal_panel_card(b"card999999999-eDP-1"),
+            Some(999_999_999)
+        );
+        assert_eq!(internal_panel_card(b"card1234567890-eDP-1"), None);
+        assert_eq!(internal_panel_card(b"card1eDP-1"), None);
+        assert_eq!(internal_panel_card(b"card+1-eDP-1"), None);
     }
 
     #[test]

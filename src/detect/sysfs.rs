@@ -323,7 +323,7 @@ fn climb(base: &[u8], target: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(end + 1 + rest.len());
-    out.extend_from_slice(&base[..end]);
+    out.extend_from_slice(base[..end].strip_suffix(b"/").unwrap_or(&base[..end]));
     out.push(b'/');
     out.extend_from_slice(rest);
     Some(out)
@@ -390,6 +390,54 @@ mod tests {
         assert!(!within(b"/rx", b"/r"));
     }
 
+    /// `climb` is `normalize`'s fast path for the kernel's `../../x/y`
+    /// links: when it answers, it answers what `normalize` would.
+    #[test]
+    fn climb_agrees_with_normalize() {
+        let bases: [&[u8]; 4] = [b"/r/class/drm", b"/r", b"/r/a/b/c/d", b"/"];
+        let targets: [&[u8]; 8] = [
+            b"../../devices/x/drm/renderD128",
+            b"../x",
+            b"x/y",
+            b"../../../../x",
+            b"../",
+            b"../a/../b",
+            b"./x",
+            b"..",
+        ];
+        let mut answered = 0;
+        for base in bases {
+            for target in targets {
+                let Some(fast) = climb(base, target) else {
+                    continue;
+                };
+                answered += 1;
+                let joined = [base, b"/", target].concat();
+                assert_eq!(Some(fast), normalize(&joined), "{base:?} {target:?}");
+            }
+        }
+        assert!(answered >= 6, "the fast path answers the kernel's shapes");
+    }
+
+    /// `--doctor`'s listings: the UTF-8 names, sorted.
+    #[test]
+    fn sorted_listings_keep_utf8_names() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in ["b", "a", "c0"] {
+            fs::create_dir_all(root.join("d").join(name)).unwrap();
+        }
+        fs::write(
+            root.join("d").join(std::ffi::OsStr::from_bytes(b"\xff")),
+            "",
+        )
+        .unwrap();
+        let s = Sysfs::new(root);
+        assert_eq!(s.list_sorted(&root.join("d")), ["a", "b", "c0"]);
+        assert!(s.list_sorted(&root.join("missing")).is_empty());
+    }
+
     #[test]
     fn uevent_keys() {
         let u = "DRIVER=i915\nPCI_CLASS=30000\nPCI_ID=8086:9A49\nPCI_SLOT_NAME=0000:00:02.0\n";
@@ -421,5 +469,92 @@ mod tests {
         assert_eq!(s.link(&drm, "evil"), None);
         assert_eq!(s.link(&drm, "abs").unwrap(), root.join("devices/x"));
         assert_eq!(s.link(&drm, "missing"), None);
+    }
+
+    /// Links the kernel never writes but a tree may hold: each resolves
+    /// where `..` and `.` really lead, or nowhere when that is outside.
+    #[test]
+    fn unusual_links_resolve_lexically_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let drm = root.join("class/drm");
+        fs::create_dir_all(&drm).unwrap();
+        let s = Sysfs::new(&root);
+        let link = |name: &str, target: &str| {
+            std::os::unix::fs::symlink(target, drm.join(name)).unwrap();
+            s.link(&drm, name)
+        };
+        let x = Some(root.join("devices/x/drm/renderD128"));
+        // `..` after a plain segment, `.`, `//`: not the kernel's shape, so
+        // resolved the long way, to the same place.
+        assert_eq!(link("a", "../../devices/y/../x/drm/renderD128"), x);
+        assert_eq!(link("b", "../../devices/./x/drm/renderD128"), x);
+        assert_eq!(link("c", "../../devices//x/drm/renderD128"), x);
+        assert_eq!(link("d", "./../../devices/x/drm/renderD128"), x);
+        assert_eq!(link("e", "../../devices/x/drm/renderD128/"), x);
+        // Up to the root itself, and no further.
+        assert_eq!(link("f", "../.."), Some(root.clone()));
+        assert_eq!(link("f2", "../../"), Some(root.clone()));
+        assert_eq!(link("g", "../../.."), None);
+        assert_eq!(link("h", "../../devices/../../x"), None);
+        assert_eq!(link("i", "../../../x"), None);
+        assert_eq!(link("j", "../../../../../../../../../../x"), None);
+        // Absolute: `/sys` is the root, `/sysX` is not `/sys`, the root's
+        // own path is kept, and `..` cannot climb out of either.
+        assert_eq!(link("k", "/sys"), Some(root.clone()));
+        assert_eq!(link("l", "/sys/"), Some(root.clone()));
+        assert_eq!(link("m", "/sysX/devices/x"), None);
+        assert_eq!(link("n", "/sys/../etc"), None);
+        assert_eq!(
+            link("o", "/sys/devices/../devices/x"),
+            Some(root.join("devices/x"))
+        );
+        let own = format!("{}/devices/x", root.display());
+        assert_eq!(link("p", &own), Some(root.join("devices/x")));
+        let out = format!("{}/../x", root.display());
+        assert_eq!(link("q", &out), None);
+        assert_eq!(link("r", "/etc/passwd"), None);
+        // What the links name, by their last component.
+        assert_eq!(s.link_name(&drm, "a").as_deref(), Some("renderD128"));
+        assert_eq!(s.link_name(&drm, "missing"), None);
+        // `real`: a link's target, or the path itself.
+        assert_eq!(s.real(&drm.join("a")), x);
+        assert_eq!(s.real(&drm), Some(drm.clone()));
+        assert!(s.below_root(&drm) && !s.below_root(&root));
+        assert!(!s.below_root(Path::new(&format!("{}x", root.display()))));
+    }
+
+    /// Attributes up to 512 bytes come in one read, longer ones are read on
+    /// to 4096 bytes and cut there; empty, blank or non-UTF-8 ones are none.
+    #[test]
+    fn attributes_at_the_read_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let s = Sysfs::new(root);
+        let attr = |len: usize| {
+            let text = "a".repeat(len);
+            fs::write(root.join("attr"), format!("{text}\n")).unwrap();
+            s.attr(root, "attr")
+        };
+        for len in [1, 510, 511, 512, 513, 1024, 4095, 4096] {
+            assert_eq!(attr(len).map(|t| t.len()), Some(len), "{len}");
+        }
+        // Cut at 4096 bytes read (the newline of 4096 is the 4097th).
+        for len in [4097, 5000, 100_000] {
+            assert_eq!(attr(len).map(|t| t.len()), Some(4096), "{len}");
+        }
+        fs::write(root.join("attr"), " \n\t").unwrap();
+        assert_eq!(s.attr(root, "attr"), None);
+        fs::write(root.join("attr"), "").unwrap();
+        assert_eq!(s.attr(root, "attr"), None);
+        fs::write(root.join("attr"), b"\xff\xfe").unwrap();
+        assert_eq!(s.attr(root, "attr"), None);
+        let mut long = vec![b'a'; 600];
+        long.push(0xff);
+        fs::write(root.join("attr"), &long).unwrap();
+        assert_eq!(s.attr(root, "attr"), None, "not UTF-8 past the first read");
+        fs::write(root.join("attr"), "  x \n").unwrap();
+        assert_eq!(s.attr(root, "attr").as_deref(), Some("x"));
+        assert_eq!(s.attr(root, "absent"), None);
     }
 }

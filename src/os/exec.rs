@@ -407,3 +407,56 @@ pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
         why,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little-endian ELF image with one program header, `PT_INTERP`,
+    /// at `phoff` (zeros around it), naming `/lib/ld.so`.
+    fn elf(wide: bool, phoff: usize) -> Vec<u8> {
+        let mut h = vec![0u8; 0x200];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = if wide { 2 } else { 1 };
+        h[5] = 1;
+        let put = |h: &mut Vec<u8>, at: usize, len: usize, v: usize| {
+            h[at..at + len].copy_from_slice(&v.to_le_bytes()[..len]);
+        };
+        let path = b"/lib/ld.so\0";
+        let at = 0x180;
+        h[at..at + path.len()].copy_from_slice(path);
+        if wide {
+            put(&mut h, 0x20, 8, phoff);
+            put(&mut h, 0x36, 2, 56);
+            put(&mut h, 0x38, 2, 1);
+            put(&mut h, phoff, 4, 3);
+            put(&mut h, phoff + 0x08, 8, at);
+            put(&mut h, phoff + 0x20, 8, path.len());
+        } else {
+            put(&mut h, 0x1c, 4, phoff);
+            put(&mut h, 0x2a, 2, 32);
+            put(&mut h, 0x2c, 2, 1);
+            put(&mut h, phoff, 4, 3);
+            put(&mut h, phoff + 0x04, 4, at);
+            put(&mut h, phoff + 0x10, 4, path.len());
+        }
+        h
+    }
+
+    /// The program loader is read from `PT_INTERP`'s offset and size
+    /// (elf(5)), in 64-bit and 32-bit files, little-endian only.
+    #[test]
+    fn the_elf_program_loader() {
+        for wide in [true, false] {
+            let head = elf(wide, 0x100);
+            assert_eq!(elf_interpreter(&head), Some(&b"/lib/ld.so"[..]), "{wide}");
+            let mut big = head.clone();
+            big[5] = 2;
+            assert_eq!(elf_interpreter(&big), None, "big-endian, {wide}");
+            let mut not_elf = head.clone();
+            not_elf[..4].copy_from_slice(b"#!/x");
+            assert_eq!(elf_interpreter(&not_elf), None, "{wide}");
+            assert_eq!(elf_interpreter(&head[..0x100]), None, "cut short, {wide}");
+        }
+    }
+}

@@ -242,6 +242,22 @@ mod tests {
             judge_kind(libc::S_IFSOCK | 0o600, Kind::File).unwrap(),
             "it is a socket, not a regular file"
         );
+        assert_eq!(
+            judge_kind(libc::S_IFCHR | 0o666, Kind::File).unwrap(),
+            "it is a character device, not a regular file"
+        );
+        assert_eq!(
+            judge_kind(libc::S_IFBLK | 0o660, Kind::Directory).unwrap(),
+            "it is a block device, not a directory"
+        );
+        assert_eq!(
+            judge_kind(libc::S_IFREG | 0o600, Kind::Directory).unwrap(),
+            "it is a regular file, not a directory"
+        );
+        assert_eq!(
+            judge_kind(libc::S_IFDIR | 0o700, Kind::File).unwrap(),
+            "it is a directory, not a regular file"
+        );
     }
 
     #[test]

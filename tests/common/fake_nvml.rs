@@ -8,8 +8,6 @@ use std::sync::OnceLock;
 
 use crate::common::Env;
 
-const SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake-nvml/fake_nvml.c");
-
 /// Which library to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -31,18 +29,18 @@ pub fn library(variant: Variant) -> &'static Path {
 }
 
 fn compile(name: &str, defines: &[&str]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-nvml");
+    // In a directory of this process's (the target directory may be where
+    // the user running the tests cannot write: tests/run.sh's unprivileged
+    // pass); compiled to a name of its own, then renamed into place.
+    let dir = std::env::temp_dir().join(format!("gpu-launch-fake-nvml-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir fake-nvml");
     let out = dir.join(name);
-    // Another checkout's tests sharing this target directory may build it at
-    // the same time: compile to a name of our own, then rename over the
-    // shared one (atomic).
-    let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!("{name}.tmp"));
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o"])
         .arg(&tmp)
         .args(defines)
-        .arg(SOURCE)
+        .arg(super::source("tests/fake-nvml/fake_nvml.c"))
         .status()
         .expect("run cc (the NVML tests need a C compiler: apt install gcc)");
     assert!(status.success(), "cc failed to build the fake NVML");

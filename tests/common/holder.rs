@@ -21,7 +21,7 @@ pub fn holder_binary() -> &'static Path {
         // Others may run it (the tests hold nodes as another user too).
         let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755));
         let out = dir.join("holder");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/holder/holder.c");
+        let src = super::checkout::source("tests/holder/holder.c");
         let status = Command::new("cc")
             .args(["-O1", "-o"])
             .arg(&out)

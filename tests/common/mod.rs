@@ -2,6 +2,7 @@
 //! fixture machine, find the external tools a test needs, run them, trace
 //! them.
 
+mod checkout;
 pub mod dbus;
 pub mod fake_nvml;
 pub mod fixture;
@@ -12,7 +13,44 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_gpu-launch");
+pub use checkout::source;
+
+/// The gpu-launch binary under test: `GPU_LAUNCH_TEST_BIN` when set
+/// (tests/run.sh's unprivileged pass runs a copy of the test binary, with
+/// copies of gpu-launch and the tree where any user may read them), else
+/// the one cargo built beside this test binary.
+pub fn bin() -> &'static Path {
+    use std::sync::OnceLock;
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var_os("GPU_LAUNCH_TEST_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gpu-launch")))
+    })
+}
+
+/// A path that names nothing, for anyone: `name` in a directory of this
+/// process's that is never made. (`/nonexistent` is only a convention: a
+/// program run as root with `HOME=/nonexistent` creates it.)
+pub fn absent(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("gpu-launch-absent-{}", std::process::id()));
+    dir.join(name).display().to_string()
+}
+
+/// True when the tests run as root (root may open and search anything, and
+/// owns every file it makes).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The first line of a root-only test (`#[ignore = "needs root: ..."]`,
+/// which tests/run.sh runs as root): fails, never passes, without root.
+pub fn root_only() {
+    assert!(
+        is_root(),
+        "run as root (cargo test -- --ignored, as tests/run.sh does as root)"
+    );
+}
 
 /// The result of one run.
 #[derive(Debug)]
@@ -126,13 +164,32 @@ impl Env {
     }
 
     pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
-        let mut c = Command::new(BIN);
+        let mut c = Command::new(bin());
         c.env_clear();
         for (k, v) in &self.vars {
             c.env(k, v);
         }
         c.args(args);
         c
+    }
+
+    /// [`Env::command`] run as user and group `uid`, from a copy of the
+    /// binary that user may reach ([`bin_for_anyone`]; keep the returned
+    /// directory while the command runs). Needs root.
+    pub fn command_as<S: AsRef<OsStr>>(
+        &self,
+        uid: u32,
+        args: &[S],
+    ) -> (Command, tempfile::TempDir) {
+        use std::os::unix::process::CommandExt;
+        let (dir, copy) = bin_for_anyone();
+        let mut c = Command::new(copy);
+        c.env_clear();
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c.args(args).uid(uid).gid(uid);
+        (c, dir)
     }
 
     pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
@@ -144,25 +201,39 @@ impl Env {
     }
 }
 
-/// The compiled probe program (tests/probe/probe.c), built once per test
-/// binary with the system C compiler.
+/// The C program `tests/probe/NAME.c`, built once per test binary with the
+/// system C compiler, in a directory any user may read (some run as
+/// another user).
+pub fn c_program(name: &str) -> PathBuf {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Mutex;
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = built.get(name) {
+        return p.clone();
+    }
+    let dir = std::env::temp_dir().join(format!("gpu-launch-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory for the C programs");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.join(name);
+    let src = source(&format!("tests/probe/{name}.c"));
+    let status = Command::new(tool("cc", "gcc"))
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed to build {}", src.display());
+    built.insert(name.to_owned(), out.clone());
+    out
+}
+
+/// The probe program (tests/probe/probe.c).
 pub fn probe_binary() -> &'static Path {
     use std::sync::OnceLock;
     static PROBE: OnceLock<PathBuf> = OnceLock::new();
-    PROBE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("gpu-launch-probe-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("probe dir");
-        let out = dir.join("probe");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/probe.c");
-        let status = Command::new("cc")
-            .args(["-O1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status()
-            .expect("the tests need a C compiler (cc) to build the probe: install gcc");
-        assert!(status.success(), "cc failed to build {}", src.display());
-        out
-    })
+    PROBE.get_or_init(|| c_program("probe"))
 }
 
 /// Puts the probe into `dir` under `name` (a program called `chromium`,
@@ -303,20 +374,35 @@ impl Probe {
     }
 }
 
-/// The path of an external tool; panics, naming the Debian package, when it
-/// is missing (a test that needs it must fail, never pass silently).
+/// Fails the test: `what` is missing, and the Debian package that has it.
+/// (A test whose tool is missing must fail, never pass silently; tests/run.sh
+/// installs every package a test names.)
+pub fn missing(what: &str, package: &str) -> ! {
+    panic!(
+        "{what} is not installed: this test needs it; install the Debian package {package} \
+         (apt-get install -y {package}; tests/run.sh does)"
+    )
+}
+
+/// The path of an external tool, looked up in PATH; fails the test naming
+/// its package when it is missing.
 pub fn tool(name: &str, package: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not installed: this test needs it; install the Debian package \
-                 {package} (apt-get install -y {package}; .ci/run does)"
-            )
-        })
+        .unwrap_or_else(|| missing(name, package))
+}
+
+/// `path`, a file a Debian package installs (a header, a manifest); fails
+/// the test naming the package when it is missing.
+pub fn installed(path: &str, package: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    if !p.is_file() {
+        missing(path, package);
+    }
+    p
 }
 
 /// Runs `name args...` (a shell, groff, nix-instantiate) with stdin closed
@@ -357,20 +443,96 @@ pub fn strace(cmd: &Command, options: &[&str]) -> String {
     std::fs::read_to_string(log).expect("read the trace")
 }
 
-/// A copy of gpu-launch in a fresh 0755 directory, owned by `nobody` and
-/// set-user-ID: run by root, its real and effective uids differ. Needs root.
-/// (Copied by a child process: see [`probe_as`] on ETXTBSY.)
-pub fn setuid_copy() -> (tempfile::TempDir, PathBuf) {
+/// The system calls that open a file by path (what a trace must look at
+/// to see whether something was opened: `openat2` too).
+pub const OPEN_CALLS: [&str; 5] = ["open", "openat", "openat2", "creat", "open_tree"];
+
+/// One system call of a [`strace`] trace: its name and the first path it
+/// names (the first quoted argument), as `strace -f` prints a line
+/// (`PID name(args) = result`, the PID padded with blanks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub name: String,
+    /// The path as the call gave it.
+    pub path: Option<String>,
+    /// The path made absolute when the call named it relative to a
+    /// directory descriptor that `strace -y` shows (`openat2(3</sys>,
+    /// "class/drm", ...)` is `/sys/class/drm`).
+    pub resolved: Option<String>,
+    pub line: String,
+}
+
+/// The calls of a trace, in order.
+pub fn calls(trace: &str) -> Vec<Call> {
+    trace
+        .lines()
+        .filter_map(|l| {
+            let call = l.trim_start();
+            let call = match call.split_once(' ') {
+                Some((pid, rest)) if pid.bytes().all(|b| b.is_ascii_digit()) => rest.trim_start(),
+                _ => call,
+            };
+            let (name, args) = call.split_once('(')?;
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return None; // `<... openat resumed>`, `+++ exited`, signals
+            }
+            let path = args
+                .split_once('"')
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(p, _)| p.to_owned());
+            // `N</dir>, "path"`: relative to that directory.
+            let dir = args
+                .split_once('<')
+                .filter(|(fd, _)| !fd.is_empty() && fd.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|(_, rest)| rest.split_once(">, \""))
+                .map(|(dir, _)| dir);
+            let resolved = match (&path, dir) {
+                (Some(p), Some(d)) if !p.starts_with('/') => Some(format!("{d}/{p}")),
+                (p, _) => p.clone(),
+            };
+            Some(Call {
+                name: name.to_owned(),
+                path,
+                resolved,
+                line: l.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The paths a trace's calls opened (or tried to), by [`OPEN_CALLS`], made
+/// absolute where the trace shows the directory (`strace -y`).
+pub fn opened(calls: &[Call]) -> Vec<&str> {
+    calls
+        .iter()
+        .filter(|c| OPEN_CALLS.contains(&c.name.as_str()))
+        .filter_map(|c| c.resolved.as_deref())
+        .collect()
+}
+
+/// gpu-launch copied into a fresh 0755 directory, where any user may run
+/// it: the checkout (and so cargo's binary) may sit under a directory only
+/// its owner may enter, such as `/root` in CI. (Copied by a child process:
+/// see [`probe_as`] on ETXTBSY.)
+pub fn bin_for_anyone() -> (tempfile::TempDir, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.path().join("gpu-launch");
     let copied = Command::new("cp")
-        .arg(BIN)
+        .arg(bin())
         .arg(&copy)
         .status()
         .is_ok_and(|s| s.success());
     assert!(copied, "cannot copy the binary to {}", copy.display());
+    (dir, copy)
+}
+
+/// [`bin_for_anyone`], owned by `nobody` and set-user-ID: run by root, its
+/// real and effective uids differ. Needs root.
+pub fn setuid_copy() -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, copy) = bin_for_anyone();
     std::os::unix::fs::chown(&copy, Some(65534), Some(65534)).expect("chown (needs root)");
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o4755)).unwrap();
     (dir, copy)

@@ -61,7 +61,7 @@ impl Probes {
             .expect("tempdir");
         fs::create_dir(dir.path().join("bin")).expect("mkdir bin");
         fs::create_dir(dir.path().join("out")).expect("mkdir out");
-        std::os::unix::fs::symlink(crate::common::BIN, dir.path().join("bin/gpu-launch"))
+        std::os::unix::fs::symlink(crate::common::bin(), dir.path().join("bin/gpu-launch"))
             .expect("link gpu-launch");
         let p = Probes { dir };
         p.add("probe");
