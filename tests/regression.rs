@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{Env, fixture, one_error_line, run_briefly};
+use crate::common::{Env, fixture, one_error_line, run_briefly, strace};
 
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
@@ -396,4 +396,32 @@ fn a_journal_socket_nobody_reads_does_not_hold_up_the_launch() {
     assert!(r.stderr.starts_with("gpu-launch: warning: "), "{r:?}");
     let r = run_briefly(env.command(&["no-such-program-xyz"]));
     assert_eq!(r.status, 127, "{r:?}");
+}
+
+#[test]
+fn a_config_variable_naming_a_device_node_opened_the_device() {
+    // GPU_LAUNCH_CONFIG=/dev/null was opened for reading, then refused as
+    // "writable by others; run chmod go-w". Opening a device runs its
+    // driver's open (a DRM render node resumes its GPU): anything but a
+    // regular file is now refused for what it is, without being opened.
+    let m = fixture::intel_nvidia_laptop();
+    let env = Env::new(m.root()).set("GPU_LAUNCH_CONFIG", "/dev/null");
+    let r = env.run(&["--dry-run", "--json", "true"]);
+    assert_eq!(r.status, 0, "{r:?}");
+    let notes = r.json()["notes"].to_string();
+    assert!(
+        notes.contains("/dev/null") && notes.contains("a character device"),
+        "{notes}"
+    );
+    assert!(!notes.contains("chmod"), "{notes}");
+    let trace = strace(
+        &env.command(&["--dry-run", "true"]),
+        &["-e", "trace=open,openat,openat2"],
+    );
+    let looks: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("\"/dev/null\""))
+        .collect();
+    assert!(!looks.is_empty(), "the trace sees the look: {trace}");
+    assert!(looks.iter().all(|l| l.contains("O_PATH")), "{looks:?}");
 }

@@ -307,29 +307,21 @@ fn kind(value: &DeValue<'_>) -> String {
 }
 
 /// Reads a config file after checking it, and every directory above it,
-/// can be trusted; `Ok(None)` when it does not exist. Opened `O_NONBLOCK`
-/// so that a FIFO at the path is refused (not a regular file) instead of
-/// blocking the open for ever.
+/// can be trusted; `Ok(None)` when it does not exist. Anything but a
+/// regular file (a FIFO, a device node such as `/dev/null`) is refused
+/// without being opened (`files::open_regular`), before the trust rule, so
+/// the reason given is what it is, not its permission bits.
 pub(super) fn read(path: &Path) -> Result<Option<String>> {
-    let file = match files::open_for_reading(path, Links::Follow) {
-        Ok(Some(f)) => f,
-        Ok(None) => return Ok(None),
-        Err(source) => {
-            return Err(Error::ConfigRead {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
     let cannot_read = |source| Error::ConfigRead {
         path: path.to_path_buf(),
         source,
     };
-    let meta = file.metadata().map_err(cannot_read)?;
+    let (file, meta) = match files::open_regular(path, Links::Follow) {
+        Ok(Some(r)) => (r.file, r.meta),
+        Ok(None) => return Ok(None),
+        Err(source) => return Err(cannot_read(source)),
+    };
     trust::check(path, &meta)?;
-    if !meta.is_file() {
-        return Err(cannot_read(io::Error::other("it is not a regular file")));
-    }
     trust::check_ancestors(path)?;
     // One byte past the limit tells a file that is too large, whatever its
     // size said (a file that grew since, or a pseudo-file that says 0).

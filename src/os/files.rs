@@ -94,7 +94,33 @@ pub struct Regular {
 /// anything else (a FIFO, a socket, a device, a directory) is an error that
 /// [`is_not_regular`] recognises and whose message says what it is.
 /// `Ok(None)` when nothing is there.
+///
+/// It looks before it opens: opening a device node runs its driver's open
+/// (a DRM render node resumes a sleeping GPU), so the path is first opened
+/// `O_PATH` (which opens nothing) and anything but a regular file is refused
+/// unopened. The check after the real open stays, as the path may change
+/// in between.
 pub fn open_regular(path: &Path, links: Links) -> io::Result<Option<Regular>> {
+    let mut look = OFlag::O_PATH | OFlag::O_CLOEXEC;
+    if links == Links::Refuse {
+        look |= OFlag::O_NOFOLLOW;
+    }
+    match sys::openat(nix::fcntl::AT_FDCWD, path, look, Mode::empty()) {
+        Ok(fd) => {
+            let meta = File::from(fd).metadata()?;
+            if links == Links::Refuse && meta.file_type().is_symlink() {
+                // What the open below would say ([`is_link_error`]).
+                return Err(io::Error::from_raw_os_error(libc::ELOOP));
+            }
+            if !meta.is_file() {
+                return Err(not_regular(kind_of(&meta.file_type())));
+            }
+        }
+        Err(e) => {
+            let e = io::Error::from(e);
+            return if absent(&e) { Ok(None) } else { Err(e) };
+        }
+    }
     let Some(file) = open_for_reading(path, links)? else {
         return Ok(None);
     };
