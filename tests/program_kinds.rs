@@ -114,7 +114,17 @@ fn kinds(dir: &Path) -> Vec<(&'static str, PathBuf, i32, i32)> {
     write_executable(&bad, &format!("#!{}\n", dir.join("plain").display()), 0o755);
     out.push((
         "a script whose interpreter is not executable",
-        bad,
+        bad.clone(),
+        126,
+        126,
+    ));
+    // One level down: the interpreter is an executable script whose own
+    // interpreter is not executable (the kernel follows the chain).
+    let chained = dir.join("chained-interpreter");
+    write_executable(&chained, &format!("#!{}\n", bad.display()), 0o755);
+    out.push((
+        "a script whose interpreter's interpreter is not executable",
+        chained,
         126,
         126,
     ));
@@ -275,6 +285,18 @@ fn the_error_says_why_it_cannot_run() {
                 plain.display().to_string(),
                 "cannot be executed".to_owned(),
                 "Permission denied".to_owned(),
+            ],
+        ),
+        (
+            "a script whose interpreter's interpreter is not executable",
+            126,
+            vec![
+                format!(
+                    "its interpreter {} needs the interpreter {}",
+                    dir.path().join("bad-interpreter").display(),
+                    plain.display()
+                ),
+                "cannot be executed".to_owned(),
             ],
         ),
     ] {

@@ -192,16 +192,36 @@ fn not_found_hint(name: &[u8], path: Option<&[u8]>) -> String {
 /// missing or cannot be executed (126, as the launch says). A file with
 /// neither (a script without `#!`) runs under `/bin/sh` and passes.
 pub fn check_runnable(path: &Path, program: &OsStr) -> Result<()> {
-    match needs(path) {
-        Some(need) => match check_executable(&need.path) {
-            Ok(()) => Ok(()),
-            Err(why) => Err(Error::CannotExecute {
-                program: program.to_string_lossy().into_owned(),
-                why: need.words(&why),
-            }),
-        },
+    match refused_need(path) {
+        Some((need, why)) => Err(Error::CannotExecute {
+            program: program.to_string_lossy().into_owned(),
+            why: need.words(&why),
+        }),
         None => Ok(()),
     }
+}
+
+/// How many `#!` interpreters deep the kernel goes (`fs/exec.c`: a chain
+/// deeper than this fails with `ELOOP`).
+const MAX_INTERPRETERS: usize = 5;
+
+/// The first file on `path`'s chain of needs that the kernel would refuse:
+/// its `#!` interpreter, that interpreter's own `#!` interpreter, and so
+/// on, and the ELF program loader at the end; with why. `None` when each
+/// can be executed (or the chain is longer than the kernel follows).
+fn refused_need(path: &Path) -> Option<(Need, Why)> {
+    let mut need = needs(path, None)?;
+    for _ in 0..MAX_INTERPRETERS {
+        if let Err(why) = check_executable(&need.path) {
+            return Some((need, why));
+        }
+        if !need.script {
+            return None;
+        }
+        let via = need.path;
+        need = needs(&via, Some(&via))?;
+    }
+    None
 }
 
 /// What a program file needs to start besides itself.
@@ -209,36 +229,44 @@ struct Need {
     path: PathBuf,
     /// `#!` interpreter (true) or ELF program loader (false).
     script: bool,
+    /// The interpreter that needs it, when it is not PROGRAM's own.
+    of: Option<PathBuf>,
 }
 
 impl Need {
     fn words(&self, why: &Why) -> String {
         let what = if self.script {
-            "its interpreter"
+            "interpreter"
         } else {
-            "its program loader"
+            "program loader"
         };
         let named = if self.script {
             "named on its #! line"
         } else {
             "its ELF interpreter"
         };
+        // PROGRAM's own, or one further down: "its interpreter /x/b needs
+        // the interpreter /x/c (named on its #! line), which ...".
+        let subject = match &self.of {
+            None => format!("its {what} {} ({named})", self.path.display()),
+            Some(of) => format!(
+                "its interpreter {} needs the {what} {} ({named}), which",
+                of.display(),
+                self.path.display()
+            ),
+        };
         match why {
             Why::Os(e) if e.kind() == io::ErrorKind::NotFound => {
-                format!("{what} {} ({named}) is not installed", self.path.display())
+                format!("{subject} is not installed")
             }
-            why => format!(
-                "{what} {} ({named}) cannot be executed: {}",
-                self.path.display(),
-                why.words()
-            ),
+            why => format!("{subject} cannot be executed: {}", why.words()),
         }
     }
 }
 
 /// The `#!` interpreter or ELF `PT_INTERP` of the file at `path`, from its
-/// first [`HEAD_MAX`] bytes.
-fn needs(path: &Path) -> Option<Need> {
+/// first [`HEAD_MAX`] bytes; `of` is `path` when it is an interpreter.
+fn needs(path: &Path, of: Option<&Path>) -> Option<Need> {
     let file = files::open_for_reading(path, Links::Follow).ok()??;
     let mut head = Vec::with_capacity(256);
     file.take(HEAD_MAX).read_to_end(&mut head).ok()?;
@@ -250,11 +278,13 @@ fn needs(path: &Path) -> Option<Need> {
         return Some(Need {
             path: PathBuf::from(OsStr::from_bytes(interpreter)),
             script: true,
+            of: of.map(Path::to_path_buf),
         });
     }
     elf_interpreter(&head).map(|interp| Need {
         path: PathBuf::from(OsStr::from_bytes(interp)),
         script: false,
+        of: of.map(Path::to_path_buf),
     })
 }
 
@@ -383,8 +413,8 @@ pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
                 hint: dangling(program),
             };
         }
-        let why = match needs(program) {
-            Some(need) => need.words(&Why::Os(io::Error::from_raw_os_error(libc::ENOENT))),
+        let why = match refused_need(program) {
+            Some((need, why)) => need.words(&why),
             None => {
                 "a file it needs to start (its interpreter or program loader) is missing".to_owned()
             }
@@ -394,13 +424,13 @@ pub fn exec(plan: &Plan<'_>, env: &Environ<'_>) -> Error {
             why,
         };
     }
-    let why = match (errno, needs(program)) {
-        // EACCES from the interpreter: name it.
-        (Errno::EACCES, Some(need)) if check_executable(&need.path).is_err() => {
-            need.words(&Why::Os(io::Error::from_raw_os_error(libc::EACCES)))
-        }
-        (Errno::EACCES, _) => Why::Os(io::Error::from_raw_os_error(libc::EACCES)).words(),
-        (e, _) => words(e),
+    let why = match errno {
+        // EACCES from an interpreter on the way: name it.
+        Errno::EACCES => match refused_need(program) {
+            Some((need, why)) => need.words(&why),
+            None => Why::Os(io::Error::from_raw_os_error(libc::EACCES)).words(),
+        },
+        e => words(e),
     };
     Error::CannotExecute {
         program: shown(),
