@@ -544,6 +544,33 @@ mod tests {
     }
 
     #[test]
+    fn refusing_links_and_never_waiting_on_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("file"), "x").unwrap();
+        symlink(d.join("file"), d.join("link")).unwrap();
+        nix::unistd::mkfifo(&d.join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert!(
+            open_regular(&d.join("file"), Links::Refuse)
+                .unwrap()
+                .is_some()
+        );
+        let e = open_regular(&d.join("link"), Links::Refuse).unwrap_err();
+        assert!(is_link_error(&e), "{e}");
+        assert!(
+            open_regular(&d.join("link"), Links::Follow)
+                .unwrap()
+                .is_some()
+        );
+        // A FIFO nobody writes: looked at O_PATH, never opened, so never
+        // waited on, whichever way links are taken.
+        for links in [Links::Follow, Links::Refuse] {
+            let e = open_regular(&d.join("fifo"), links).unwrap_err();
+            assert!(is_not_regular(&e), "{links:?}: {e}");
+        }
+    }
+
+    #[test]
     fn only_regular_files_are_opened_as_files() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
