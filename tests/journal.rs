@@ -18,7 +18,8 @@ fn journal() -> (tempfile::TempDir, UnixDatagram, String) {
     (dir, sock, path.to_str().unwrap().to_owned())
 }
 
-fn received(sock: &UnixDatagram) -> Vec<String> {
+/// The datagrams sent to the test's journal socket since the last call.
+pub(crate) fn received(sock: &UnixDatagram) -> Vec<String> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     while let Ok(n) = sock.recv(&mut buf) {

@@ -16,21 +16,12 @@ use std::time::Duration;
 
 use crate::common::dbus::{Answer, Bus, Recorder};
 use crate::common::{Env, Run, bin_dir, fixture, launch, ok, path_with};
+use crate::journal::received;
 
 const WAIT: Duration = Duration::from_secs(5);
 /// Nothing more arrives within this after the run has ended.
 const SETTLE: Duration = Duration::from_millis(300);
 const WARNING: &str = "session state ignored (so mode hybrid, no pending --next)";
-
-/// The datagrams sent to the test's journal socket since the last call.
-fn journal(sock: &UnixDatagram) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = sock.recv(&mut buf) {
-        out.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
-    out
-}
 
 #[test]
 fn unusable_state_warns_a_launch_everywhere_but_a_status_poll_only_on_stderr() {
@@ -104,7 +95,7 @@ fn unusable_state_warns_a_launch_everywhere_but_a_status_poll_only_on_stderr() {
         "a query raised a notification"
     );
     assert_eq!(
-        journal(&sock),
+        received(&sock),
         Vec::<String>::new(),
         "a query wrote to the journal"
     );
@@ -125,7 +116,7 @@ fn unusable_state_warns_a_launch_everywhere_but_a_status_poll_only_on_stderr() {
         n.body
     );
     assert!(server.drain(SETTLE).is_empty(), "one notification");
-    let got = journal(&sock);
+    let got = received(&sock);
     assert!(
         got.len() == 1 && got[0].contains(&format!("MESSAGE={WARNING}: {why}")),
         "{got:?}"
